@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { invalidInput, StrataError } from './errors.ts';
+import { isPlainObject, type MetadataFilter, parseMetadataFilter } from './filter.ts';
+import { isOpaqueId } from './ids.ts';
+import { roles, scopes } from './scope.ts';
+import type { Json } from './types.ts';
+
+/** Size bounds on stored content; they keep one request from exhausting the store. */
+export const inputLimits = {
+  contentLength: 1_000_000,
+  metadataBytes: 16_384,
+  metadataDepth: 5,
+  metadataKeys: 64,
+  batchSize: 500,
+  listLimit: 200,
+  searchLimit: 100,
+  queryLength: 10_000,
+} as const;
+
+/**
+ * Parses `value` with `schema`; the first problem becomes `invalid_input` naming the field
+ * path (e.g. `metadata.tags`), so a rejected call changes nothing.
+ */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field = 'input'): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.length ? issue.path.join('.') : field;
+  throw invalidInput(path, issue?.message ?? 'is invalid');
+}
+
+const wellFormedText = (field: string) =>
+  z
+    .string()
+    .refine((text) => !text.includes('\u0000'), `${field} must not contain NUL characters`)
+    .refine((text) => text.isWellFormed(), `${field} must be well-formed Unicode (no lone surrogates)`);
+
+/** An opaque id: letters, digits and `._:|-`, 1–255 characters. */
+export const opaqueId = z.string().refine(isOpaqueId, 'must be 1-255 characters of letters, digits and . _ : | -');
+
+const isoTimestamp = z.iso.datetime({ offset: true });
+const documentType = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a lowercase name of letters, digits and -, up to 64 characters');
+
+/** Metadata: a JSON object within size, depth and key-count bounds, with well-formed strings. */
+export const metadataSchema = z.record(z.string(), z.unknown()).superRefine((metadata, context) => {
+  const problem = metadataProblem(metadata);
+  if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+}) as unknown as z.ZodType<Record<string, Json>>;
+
+function metadataProblem(metadata: Record<string, unknown>): string | null {
+  if (Object.keys(metadata).length > inputLimits.metadataKeys) return `at most ${inputLimits.metadataKeys} keys`;
+  const json = JSON.stringify(metadata);
+  if (Buffer.byteLength(json) > inputLimits.metadataBytes) return `at most ${inputLimits.metadataBytes} bytes as JSON`;
+  return jsonProblem(metadata, 1);
+}
+
+function jsonProblem(value: unknown, depth: number): string | null {
+  if (value === null || typeof value === 'boolean') return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? null : 'numbers must be finite';
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return 'strings must not contain NUL characters';
+    return value.isWellFormed() ? null : 'strings must be well-formed Unicode';
+  }
+  if (depth > inputLimits.metadataDepth) return `nested at most ${inputLimits.metadataDepth} levels deep`;
+  const children = Array.isArray(value) ? value : isPlainObject(value) ? Object.entries(value).flat() : null;
+  if (children === null) return 'values must be JSON';
+  for (const child of children) {
+    const problem = jsonProblem(child, depth + 1);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
+const filterSchema = z.unknown().superRefine((filter, context) => {
+  try {
+    parseMetadataFilter(filter, '');
+  } catch (error) {
+    // The filter parser names the offending key and operator; keep that as the issue path.
+    const field = error instanceof StrataError ? String(error.details.field ?? '') : '';
+    const message = error instanceof Error ? error.message.slice(field.length + 2) : 'invalid filter';
+    context.addIssue({ code: 'custom', message, path: field.split('.').filter((part) => part.length > 0) });
+  }
+}) as unknown as z.ZodType<MetadataFilter>;
+
+/** Input to `memories.create`. */
+export const createMemorySchema = z.strictObject({
+  content: wellFormedText('content').min(1, 'must not be empty').max(inputLimits.contentLength),
+  scope: z.enum(scopes).optional(),
+  documentType: documentType.optional(),
+  metadata: metadataSchema.optional(),
+  agentId: opaqueId.optional(),
+  conversationId: opaqueId.optional(),
+  expiresAt: isoTimestamp.optional(),
+  ttlSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(100 * 365 * 86_400)
+    .optional(),
+});
+
+/** Input to `memories.update`. */
+export const updateMemorySchema = z
+  .strictObject({
+    content: wellFormedText('content').min(1, 'must not be empty').max(inputLimits.contentLength).optional(),
+    documentType: documentType.optional(),
+    metadata: metadataSchema.optional(),
+    expiresAt: isoTimestamp.nullable().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one field');
+
+const limitSchema = (maximum: number) => z.number().int().min(1).max(maximum);
+const cursorSchema = z.string().max(512);
+
+/** Input to `memories.list`. */
+export const listMemoriesSchema = z.strictObject({
+  scope: z.enum(scopes).optional(),
+  documentType: documentType.optional(),
+  agentId: opaqueId.optional(),
+  conversationId: opaqueId.optional(),
+  filter: filterSchema.optional(),
+  createdAfter: isoTimestamp.optional(),
+  createdBefore: isoTimestamp.optional(),
+  limit: limitSchema(inputLimits.listLimit).optional(),
+  cursor: cursorSchema.optional(),
+});
+
+const searchFields = {
+  query: wellFormedText('query').min(1, 'must not be empty').max(inputLimits.queryLength),
+  mode: z.enum(['vector', 'keyword', 'hybrid']).optional(),
+  limit: limitSchema(inputLimits.searchLimit).optional(),
+  scopes: z.array(z.enum(scopes)).min(1).max(4).optional(),
+  documentType: documentType.optional(),
+  agentId: opaqueId.optional(),
+  conversationId: opaqueId.optional(),
+};
+
+/** Input to `search`. */
+export const searchSchema = z.strictObject({ ...searchFields, filter: filterSchema.optional() });
+
+/** Input to `context`. */
+export const contextSchema = z.strictObject({
+  ...searchFields,
+  tokenBudget: z.number().int().min(1).max(200_000).optional(),
+  recentTurns: z.number().int().min(0).max(200).optional(),
+});
+
+const settingsSchema = metadataSchema;
+
+/** Input to `tenants.create`. */
+export const createTenantSchema = z.strictObject({
+  id: opaqueId,
+  clientId: opaqueId.optional(),
+  name: z.string().max(255).optional(),
+  plan: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,63}$/)
+    .optional(),
+  settings: settingsSchema.optional(),
+});
+
+/** Input to `tenants.update`. */
+export const updateTenantSchema = z
+  .strictObject({
+    name: z.string().max(255).nullable().optional(),
+    plan: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,63}$/)
+      .optional(),
+    settings: settingsSchema.optional(),
+    status: z.enum(['active', 'suspended']).optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one field');
+
+/** Paging for tenant and user listings. */
+export const pageSchema = z.strictObject({
+  limit: limitSchema(inputLimits.listLimit).optional(),
+  cursor: cursorSchema.optional(),
+  clientId: opaqueId.optional(),
+});
+
+const userRole = z.enum(roles.filter((role) => role !== 'platform' && role !== 'client_admin') as ['admin', 'member', 'reader']);
+
+/** Input to `users.create`. */
+export const createUserSchema = z.strictObject({
+  id: opaqueId,
+  role: userRole.optional(),
+  metadata: metadataSchema.optional(),
+});
+
+/** Input to `users.update`. */
+export const updateUserSchema = z
+  .strictObject({ role: userRole.optional(), metadata: metadataSchema.optional() })
+  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one field');

@@ -1,0 +1,26 @@
+/**
+ * Strata: a multi-tenant memory and knowledge store for AI applications.
+ *
+ * @example
+ * import { createStrata } from 'strata';
+ * const strata = await createStrata();
+ * await strata.tenants.create({ id: 'acme' });
+ * await strata.as({ tenantId: 'acme', userId: 'john' }).memories.create({ content: 'Prefers email' });
+ */
+
+export { httpStatusByCode, isStrataError, StrataError, type StrataErrorCode } from './core/errors.ts';
+export type { FilterOperators, FilterScalar, MetadataFilter } from './core/filter.ts';
+export { type Identity, type Role, roles, type Scope, scopes } from './core/scope.ts';
+export type * from './core/types.ts';
+export type { EmbeddingProvider, EmbedOptions } from './models/embedding-provider.ts';
+export { createHashEmbedder, type HashEmbedderOptions } from './models/hash-embedder.ts';
+export { createOpenAIEmbedder, type OpenAIEmbedderOptions } from './models/openai-embedder.ts';
+export type { CallerContext } from './strata/caller.ts';
+export { createStrata, type Strata } from './strata/create-strata.ts';
+export { optionsFromEnvironment } from './strata/env-options.ts';
+export type { MaintenanceApi, ReembedReport } from './strata/maintenance-api.ts';
+export type { MemoriesApi } from './strata/memories-api.ts';
+export type { StrataOptions } from './strata/options.ts';
+export type { SearchApi, SearchResult } from './strata/search-api.ts';
+export type { CreateTenantInput, TenantDeletionReport, TenantsApi, UpdateTenantInput } from './strata/tenants-api.ts';
+export type { UsersApi } from './strata/users-api.ts';

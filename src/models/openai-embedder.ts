@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { StrataError } from '../core/errors.ts';
+import type { EmbeddingProvider } from './embedding-provider.ts';
+import { abortableSleep, backoffDelay, isRetryableStatus, retryAfterMs } from './http-retry.ts';
+import { errorMessage, parseEmbeddings, statusError } from './openai-wire.ts';
+
+/** Options for {@link createOpenAIEmbedder}. */
+export interface OpenAIEmbedderOptions {
+  /** API root including the version segment: `https://api.openai.com/v1`, `http://localhost:11434/v1`. */
+  baseUrl: string;
+  /** Model name as the server knows it, e.g. `text-embedding-3-small`, `nomic-embed-text`. */
+  model: string;
+  /** Length of the model's vectors; every response is checked against it. */
+  dimensions: number;
+  /** Sent as `Authorization: Bearer ...` when given. Never logged or put in an error. */
+  apiKey?: string;
+  /**
+   * Send `dimensions` in the request, asking the model to shorten its vectors (OpenAI's
+   * `text-embedding-3-*`). Default false: many compatible servers reject the field.
+   */
+  sendDimensions?: boolean;
+  /** Texts per request. Default 64. */
+  batchSize?: number;
+  /** Retries after the first attempt, on network errors, timeouts, 408, 429 and 5xx. Default 3. */
+  maxRetries?: number;
+  /** Time limit of each attempt, response body included. Default 30000. */
+  timeoutMs?: number;
+  /** Backoff before the first retry, doubled for each further one (with jitter). Default 500. */
+  retryBaseDelayMs?: number;
+  /** Longest wait between attempts; a `Retry-After` asking for longer ends the retries. Default 60000. */
+  maxRetryDelayMs?: number;
+  /** The `fetch` to use. Default `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch;
+  /** Waits between retries; must reject when the signal aborts. Injectable so tests need not wait. */
+  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const settingsSchema = z.object({
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  model: z.string().min(1),
+  dimensions: z.int().min(1).max(16_000),
+  batchSize: z.int().min(1).max(2048),
+  maxRetries: z.int().min(0).max(20),
+  timeoutMs: z.number().positive(),
+  retryBaseDelayMs: z.number().min(0),
+  maxRetryDelayMs: z.number().min(0),
+});
+
+/** One attempt's outcome: vectors, or a failure worth retrying. Other failures are thrown. */
+type Attempt = { ok: true; vectors: number[][] } | ({ ok: false } & RetryableFailure);
+
+interface RetryableFailure {
+  code: 'timeout' | 'unavailable';
+  reason: string;
+  cause?: unknown;
+  status?: number;
+  retryAfterMs?: number;
+}
+
+/**
+ * An {@link EmbeddingProvider} for any server speaking OpenAI's `POST /embeddings` (OpenAI,
+ * Ollama, vLLM, TEI, LiteLLM, ...). Splits input into batches, retries transient failures
+ * with exponential backoff and jitter (honouring `Retry-After`), and checks every vector's
+ * length. Errors: `invalid_input` (400), `misconfigured` (bad key, URL, model or dimensions),
+ * `timeout` and `unavailable` (retries exhausted, with the last failure as `cause`); an abort
+ * through the caller's signal rejects with the signal's reason.
+ *
+ * @example
+ * const embedder = createOpenAIEmbedder({
+ *   baseUrl: 'https://api.openai.com/v1', model: 'text-embedding-3-small', dimensions: 1536,
+ *   apiKey: process.env.OPENAI_API_KEY,
+ * });
+ * embedder.model; // 'openai:text-embedding-3-small/1536'
+ */
+export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): EmbeddingProvider {
+  const { apiKey, sendDimensions = false, fetch: fetchImplementation = globalThis.fetch, sleep = abortableSleep } = options;
+  const settings = parseSettings({
+    batchSize: 64,
+    maxRetries: 3,
+    timeoutMs: 30_000,
+    retryBaseDelayMs: 500,
+    maxRetryDelayMs: 60_000,
+    ...withoutUndefined(options),
+  });
+  const url = new URL(settings.baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/embeddings`;
+  // Messages name the endpoint without credentials or query string.
+  const endpoint = `${url.origin}${url.pathname}`;
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  const redact = (text: string) => (apiKey ? text.replaceAll(apiKey, '[redacted]') : text);
+
+  async function attempt(input: readonly string[], signal: AbortSignal | undefined): Promise<Attempt> {
+    // An abort between batches fires no event, so check before every request.
+    signal?.throwIfAborted();
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, settings.timeoutMs);
+    const forwardAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    try {
+      const body = JSON.stringify({
+        model: settings.model,
+        input,
+        encoding_format: 'float',
+        ...(sendDimensions ? { dimensions: settings.dimensions } : {}),
+      });
+      const response = await fetchImplementation(url, { method: 'POST', headers, body, signal: controller.signal });
+      const text = await response.text();
+      if (response.ok) {
+        const expected = { ...settings, count: input.length, sentDimensions: sendDimensions };
+        return { ok: true, vectors: parseEmbeddings(text, expected) };
+      }
+      const message = redact(errorMessage(text));
+      if (!isRetryableStatus(response.status)) throw statusError(response.status, message, endpoint);
+      return {
+        ok: false,
+        code: 'unavailable',
+        reason: `HTTP ${response.status}${message ? `: ${message}` : ''}`,
+        status: response.status,
+        retryAfterMs: retryAfterMs(response.headers),
+      };
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (error instanceof StrataError) throw error;
+      if (timedOut) return { ok: false, code: 'timeout', reason: `no response within ${settings.timeoutMs} ms`, cause: error };
+      return { ok: false, code: 'unavailable', reason: redact(networkReason(error)), cause: error };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forwardAbort);
+    }
+  }
+
+  async function embedBatch(input: readonly string[], signal: AbortSignal | undefined): Promise<number[][]> {
+    const backoff = { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.maxRetryDelayMs };
+    for (let retry = 0; ; retry++) {
+      const result = await attempt(input, signal);
+      if (result.ok) return result.vectors;
+      const delay = result.retryAfterMs ?? backoffDelay(retry, backoff);
+      if (retry >= settings.maxRetries || delay > settings.maxRetryDelayMs) throw exhausted(result, retry + 1, endpoint);
+      await sleep(delay, signal);
+    }
+  }
+
+  return {
+    model: `openai:${settings.model}/${settings.dimensions}`,
+    dimensions: settings.dimensions,
+    async embed(texts, embedOptions = {}) {
+      const { signal } = embedOptions;
+      signal?.throwIfAborted();
+      const vectors: number[][] = [];
+      // One batch at a time: rate limits are per key, and parallel batches would only trip them sooner.
+      for (let start = 0; start < texts.length; start += settings.batchSize) {
+        vectors.push(...(await embedBatch(texts.slice(start, start + settings.batchSize), signal)));
+      }
+      return vectors;
+    },
+  };
+}
+
+function exhausted(failure: RetryableFailure, attempts: number, endpoint: string): StrataError {
+  const { code, reason, cause, status, retryAfterMs } = failure;
+  return new StrataError(code, `embeddings request to ${endpoint} failed after ${attempts} attempt(s): ${reason}`, {
+    details: { endpoint, attempts, ...(status === undefined ? {} : { status }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+    cause,
+  });
+}
+
+function parseSettings(value: unknown): z.infer<typeof settingsSchema> {
+  const result = settingsSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') || 'options';
+  throw new StrataError('misconfigured', `${field}: ${issue?.message ?? 'is invalid'}`, { details: { field } });
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+/** undici reports "fetch failed" and hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. */
+function networkReason(error: unknown): string {
+  if (!(error instanceof Error)) return 'network error';
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  if (typeof cause?.code === 'string') return `network error (${cause.code})`;
+  return `network error (${typeof cause?.message === 'string' ? cause.message : error.message})`;
+}

@@ -1,0 +1,89 @@
+import type { Identity, Scope } from '../core/scope.ts';
+import type { SearchQuery } from '../core/types.ts';
+import { type Queryable, quoteLiteral } from '../store/database.ts';
+import { commonTerms } from '../store/memory-reads.ts';
+import { type MemoryTable, memoryColumns, notExpired, visibilityTerms } from '../store/memory-tables.ts';
+import { SqlParams } from '../store/sql-params.ts';
+import type { ScoredRow } from './search-rows.ts';
+
+/** Everything a retrieval list needs besides the query itself. */
+export interface CandidateRequest {
+  identity: Identity;
+  scopes: readonly Scope[];
+  query: Pick<SearchQuery, 'documentType' | 'agentId' | 'conversationId' | 'filter'>;
+  /** How many rows to return. */
+  limit: number;
+  now: Date;
+  dimensions: number;
+  /** True when the caller's tenant has its own HNSW index (large tenants). */
+  tenantIndexed: boolean;
+}
+
+function baseTerms(table: MemoryTable, request: CandidateRequest, params: SqlParams): string[] | null {
+  const visible = visibilityTerms(table, request.identity, request.scopes, params);
+  if (visible === null) return null;
+  return [visible, `m.kind <> 'document'`, notExpired(params, request.now), ...commonTerms(request.query, params)];
+}
+
+/**
+ * Nearest rows by cosine distance across the visible tables. A small tenant's rows are
+ * scanned exactly (always its true neighbours). A large tenant's rows go through its own
+ * partial HNSW index, which the planner only matches when the tenant id is a literal; an
+ * iterative scan keeps filtered queries from coming back short.
+ */
+export async function vectorCandidates(db: Queryable, request: CandidateRequest, embedding: readonly number[]): Promise<ScoredRow[]> {
+  const params = new SqlParams();
+  const vector = `${params.add(JSON.stringify(embedding))}::vector(${request.dimensions})`;
+  const distance = `(m.embedding::vector(${request.dimensions}) <=> ${vector})`;
+  const parts: string[] = [];
+  for (const table of ['memories', 'shared_memories'] as const) {
+    const terms = baseTerms(table, request, params);
+    if (terms === null) continue;
+    const indexed = table === 'memories' && request.tenantIndexed;
+    // The literal repeats the index predicate so the planner can prove the partial index applies.
+    if (indexed) terms.push(`m.tenant_id = ${quoteLiteral(request.identity.tenantId ?? '')}`);
+    const select = `SELECT ${memoryColumns(table)}, ${distance} AS distance FROM ${table} m WHERE ${terms.join(' AND ')} ORDER BY distance LIMIT ${request.limit}`;
+    // Iterative index scans may return rows slightly out of order: re-sort the materialised set.
+    parts.push(indexed ? `(WITH ann AS MATERIALIZED (${select}) SELECT * FROM ann ORDER BY distance)` : `(${select})`);
+  }
+  if (parts.length === 0) return [];
+  if (request.tenantIndexed) {
+    await db.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [
+      String(Math.max(100, request.limit * 2)),
+    ]);
+  }
+  const result = await db.query<ScoredRow & { distance: number }>(
+    `${parts.join(' UNION ALL ')} ORDER BY distance LIMIT ${request.limit}`,
+    params.values,
+  );
+  return result.rows.map((row) => ({ ...row, score: 1 - row.distance }));
+}
+
+/** Query words safe to join into a tsquery: letters and digits only, so no tsquery syntax. */
+export function queryWords(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 64);
+}
+
+/**
+ * Rows matching any query word (PostgreSQL full text, English stemming and stop words),
+ * ranked by cover density. OR semantics: a question rarely shares every word with its answer.
+ */
+export async function keywordCandidates(db: Queryable, request: CandidateRequest, text: string): Promise<ScoredRow[]> {
+  const words = queryWords(text);
+  if (words.length === 0) return [];
+  const params = new SqlParams();
+  const tsquery = `to_tsquery('english', ${params.add(words.join(' | '))})`;
+  const parts: string[] = [];
+  for (const table of ['memories', 'shared_memories'] as const) {
+    const terms = baseTerms(table, request, params);
+    if (terms === null) continue;
+    parts.push(`(SELECT ${memoryColumns(table)}, ts_rank_cd(m.tsv, q) AS rank FROM ${table} m, ${tsquery} q
+      WHERE m.tsv @@ q AND ${terms.join(' AND ')} ORDER BY rank DESC LIMIT ${request.limit})`);
+  }
+  if (parts.length === 0) return [];
+  const result = await db.query<ScoredRow & { rank: number }>(
+    `${parts.join(' UNION ALL ')} ORDER BY rank DESC LIMIT ${request.limit}`,
+    params.values,
+  );
+  return result.rows.map((row) => ({ ...row, score: row.rank }));
+}

@@ -1,0 +1,21 @@
+import { StrataError } from '../core/errors.ts';
+
+/**
+ * Turns a driver error into a StrataError by its SQLSTATE (never by message text), keeping
+ * the original as `cause`. StrataErrors pass through unchanged.
+ */
+export function toStrataError(error: unknown): StrataError {
+  if (error instanceof StrataError) return error;
+  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === '57014') return new StrataError('timeout', 'the statement exceeded its time limit', { cause: error });
+  if (code === '23505') return new StrataError('conflict', 'a record with the same key already exists', { cause: error });
+  if (code === '42501') return new StrataError('forbidden', 'the database refused access to that row', { cause: error });
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') {
+    return new StrataError('unavailable', 'the database is unavailable; retry', { cause: error });
+  }
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)) {
+    return new StrataError('unavailable', 'the database connection failed; retry', { cause: error });
+  }
+  return new StrataError('internal', `internal error (${code || 'no SQLSTATE'}): ${message}`, { cause: error });
+}

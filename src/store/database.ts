@@ -1,0 +1,71 @@
+/** Rows and the number of rows a statement touched. */
+export interface QueryResult<Row> {
+  rows: Row[];
+  affectedRows: number;
+}
+
+/** Something that runs parameterised SQL: a transaction on either back end. */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * Transaction-local settings that row-level security policies read. They are set with
+ * `set_config(..., true)`, so they vanish at COMMIT or ROLLBACK and a pooled connection
+ * never carries one caller's tenant into the next transaction.
+ */
+export interface SessionSettings {
+  /** Caller role (`platform`, `client_admin`, `admin`, `member`, `reader`) or `system`. */
+  role: string;
+  clientId?: string;
+  tenantId?: string;
+  userId?: string;
+  /** Lets a customer admin touch every user's rows (erasure, tenant purge, re-embed). */
+  allUsers?: boolean;
+}
+
+/** The storage back end: PGlite in-process or a PostgreSQL server. Same SQL on both. */
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction as the application role, with `settings` applied. */
+  withSession<T>(settings: SessionSettings, work: (db: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction as the connecting (owner) role: migrations and index
+   * builds only; never with caller-supplied SQL.
+   */
+  asOwner<T>(work: (db: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs statements one by one on one connection, outside any transaction, as the owner
+   * (e.g. a session SET followed by CREATE INDEX CONCURRENTLY).
+   */
+  ownerStatements(statements: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The SQL that starts a session transaction; values are quoted literals so it is one round trip. */
+export function sessionSetupSql(appRole: string, settings: SessionSettings, statementTimeoutMs: number): string {
+  const values: Array<[string, string]> = [
+    ['role', appRole],
+    ['strata.role', settings.role],
+    ['strata.client_id', settings.clientId ?? ''],
+    ['strata.tenant_id', settings.tenantId ?? ''],
+    ['strata.user_id', settings.userId ?? ''],
+    ['strata.all_users', settings.allUsers === true ? 'on' : 'off'],
+    ['statement_timeout', String(statementTimeoutMs)],
+  ];
+  const calls = values.map(([name, value]) => `set_config(${quoteLiteral(name)}, ${quoteLiteral(value)}, true)`);
+  return `SELECT ${calls.join(', ')}`;
+}
+
+/** Quotes a string as a SQL literal (standard_conforming_strings is on in every supported server). */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\u0000')) throw new Error('SQL literal cannot contain NUL');
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Quotes an identifier. */
+export function quoteIdentifier(value: string): string {
+  return `"${value.replaceAll('"', '""')}"`;
+}

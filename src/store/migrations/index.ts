@@ -1,0 +1,11 @@
+import { initialMigration } from './001-initial.ts';
+
+/** One schema change. Versions only ever grow; an applied migration is never edited. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Every migration, in order. */
+export const migrations: readonly Migration[] = [{ version: 1, name: 'initial', sql: initialMigration }];

@@ -1,0 +1,65 @@
+import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { type Database, type Queryable, type QueryResult, sessionSetupSql } from './database.ts';
+import { lockDirectory } from './dir-lock.ts';
+
+/** Options for {@link openPgliteDatabase}. */
+export interface PgliteDatabaseOptions {
+  /** Data directory on disk; omit for an in-memory database (tests, throwaway stores). */
+  dataDir?: string;
+  /** A `dumpDataDir()` tarball to start from (test fixtures). */
+  loadDataDir?: Blob;
+  /** Role every session transaction runs as. */
+  appRole: string;
+  /** Per-statement time limit inside session transactions. */
+  statementTimeoutMs: number;
+}
+
+/**
+ * Opens PGlite (PostgreSQL compiled to WASM) with pgvector and btree_gin. A data directory is
+ * locked for this process until `close()`.
+ */
+export async function openPgliteDatabase(options: PgliteDatabaseOptions): Promise<Database & { pglite: PGlite }> {
+  const lock = options.dataDir === undefined ? null : lockDirectory(options.dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+      extensions: { vector, btree_gin },
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const run = (target: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
+    async exec(sql: string) {
+      await target.exec(sql);
+    },
+    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+      const result = await target.query<Row>(sql, params as unknown[]);
+      return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
+    },
+  });
+  return {
+    kind: 'pglite',
+    pglite,
+    withSession: (settings, work) =>
+      pglite.transaction(async (transaction) => {
+        await transaction.exec(sessionSetupSql(options.appRole, settings, options.statementTimeoutMs));
+        return work(run(transaction));
+      }),
+    asOwner: (work) => pglite.transaction((transaction) => work(run(transaction))),
+    ownerStatements: async (statements) => {
+      for (const statement of statements) await pglite.exec(statement);
+    },
+    close: async () => {
+      try {
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { Identity } from '../core/scope.ts';
+import type { Queryable } from './database.ts';
+
+/** Changes to a tenant's counters from one write. */
+export interface UsageDelta {
+  memories: number;
+  searchable: number;
+  bytes: number;
+}
+
+/**
+ * Applies `delta` to the tenant's counters in the writing transaction and returns the new
+ * searchable row count (which routes vector search to an exact scan or an index).
+ */
+export async function addUsage(db: Queryable, identity: Identity, delta: UsageDelta): Promise<number> {
+  const result = await db.query<{ searchable_count: string }>(
+    `UPDATE tenant_usage SET memory_count = memory_count + $2, searchable_count = searchable_count + $3,
+       content_bytes = content_bytes + $4
+     WHERE tenant_id = $1 RETURNING searchable_count::text AS searchable_count`,
+    [identity.tenantId, delta.memories, delta.searchable, delta.bytes],
+  );
+  return Number(result.rows[0]?.searchable_count ?? 0);
+}

@@ -1,0 +1,140 @@
+import { resolve } from 'node:path';
+import { StrataError } from '../core/errors.ts';
+import { createUuidV7Generator } from '../core/ids.ts';
+import { createHashEmbedder } from '../models/hash-embedder.ts';
+import type { Database } from '../store/database.ts';
+import { toStrataError } from '../store/database-errors.ts';
+import { assertRowLevelSecurity, migrate } from '../store/migrate.ts';
+import { openPgliteDatabase } from '../store/pglite-database.ts';
+import { openPostgresDatabase } from '../store/postgres-database.ts';
+import { tenantTablesChildrenFirst } from '../store/tenant-tables.ts';
+import { type CallerContext, createContextStore, parseCallerContext } from './caller.ts';
+import { checkEmbeddingModel } from './embedding-model.ts';
+import type { Engine } from './engine.ts';
+import { createMaintenanceApi, type MaintenanceApi } from './maintenance-api.ts';
+import { createMemoriesApi, type MemoriesApi } from './memories-api.ts';
+import type { StrataOptions } from './options.ts';
+import { createSearchApi, type SearchApi } from './search-api.ts';
+import { createTenantsApi, type TenantsApi } from './tenants-api.ts';
+import { createUsersApi, type UsersApi } from './users-api.ts';
+
+/**
+ * One Strata store. The same operations exist over HTTP and in the client SDK. Calls act for
+ * the caller bound with `as()`, else the one set by `withTenant()`, else the operator (or, in
+ * single-tenant mode, the default tenant).
+ */
+export interface Strata extends SearchApi {
+  tenants: TenantsApi;
+  users: UsersApi;
+  memories: MemoriesApi;
+  maintenance: MaintenanceApi;
+  /** A handle whose every call acts for `context`. */
+  as(context: CallerContext): Strata;
+  /** Runs `work` with `context` as the caller of every call inside it, across awaits. */
+  withTenant<T>(context: CallerContext, work: () => Promise<T>): Promise<T>;
+  /** Which back end and embedding model this store uses. */
+  readonly info: { backend: Database['kind']; embeddingModel: string; dimensions: number };
+  /** Waits for background index builds, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a store: PGlite in `dataDir` by default, or the PostgreSQL server at `databaseUrl`.
+ * Applies migrations, refuses to run as a role that could bypass row-level security, and
+ * refuses a different embedding model than the one stored rows were embedded with.
+ *
+ * @example
+ * const strata = await createStrata({ dataDir: './.strata' });
+ * await strata.tenants.create({ id: 'acme' });
+ * const acme = strata.as({ tenantId: 'acme', userId: 'john' });
+ * await acme.memories.create({ content: 'Prefers window seats' });
+ * const { hits } = await acme.search({ query: 'seating preference' });
+ */
+export async function createStrata(options: StrataOptions = {}): Promise<Strata> {
+  const databaseRole = options.databaseRole ?? 'strata_app';
+  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  const database = await openDatabase(options, databaseRole, statementTimeoutMs);
+  try {
+    await migrate(database, databaseRole);
+    await assertRowLevelSecurity(database);
+    const embedder = options.embedder ?? createHashEmbedder();
+    await checkEmbeddingModel(database, embedder, options.allowModelChange === true);
+    const now = options.now ?? (() => new Date());
+    const engine: Engine = {
+      database,
+      embedder,
+      defaults: {
+        multitenancy: options.multitenancy ?? true,
+        defaultTenant: options.defaultTenant ?? 'default',
+        defaultClient: options.defaultClient ?? 'default',
+      },
+      contexts: createContextStore(),
+      now,
+      generateId: options.generateId ?? createUuidV7Generator(() => now().getTime()),
+      vectorIndexThreshold: options.vectorIndexThreshold ?? 20_000,
+      autoIndex: options.autoIndex ?? true,
+      tenantTables: await database.asOwner(tenantTablesChildrenFirst),
+      tenantClients: new Map(),
+      indexBuilds: new Map(),
+    };
+    const strata = bind(engine, undefined);
+    if (!engine.defaults.multitenancy) await ensureDefaultTenant(strata, engine);
+    return strata;
+  } catch (error) {
+    await database.close();
+    throw toStrataError(error);
+  }
+}
+
+async function openDatabase(options: StrataOptions, appRole: string, statementTimeoutMs: number): Promise<Database> {
+  try {
+    if (options.databaseUrl !== undefined) {
+      return await openPostgresDatabase({
+        connectionString: options.databaseUrl,
+        appRole,
+        statementTimeoutMs,
+        maxConnections: options.poolSize ?? 10,
+      });
+    }
+    const inMemory = options.inMemory === true || options.loadDataDir !== undefined;
+    return await openPgliteDatabase({
+      ...(inMemory ? {} : { dataDir: resolve(options.dataDir ?? '.strata') }),
+      ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+      appRole,
+      statementTimeoutMs,
+    });
+  } catch (error) {
+    if (error instanceof StrataError) throw error;
+    throw new StrataError('unavailable', `cannot open the database: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+async function ensureDefaultTenant(strata: Strata, engine: Engine): Promise<void> {
+  const operator = strata.as({ role: 'platform' });
+  try {
+    await operator.tenants.create({ id: engine.defaults.defaultTenant, clientId: engine.defaults.defaultClient });
+  } catch (error) {
+    if (!(error instanceof StrataError && error.code === 'conflict')) throw error;
+  }
+}
+
+function bind(engine: Engine, bound: CallerContext | undefined): Strata {
+  const memories = createMemoriesApi(engine, bound);
+  const search = createSearchApi(engine, bound);
+  return {
+    ...search,
+    memories,
+    tenants: createTenantsApi(engine, bound),
+    users: createUsersApi(engine, bound, memories),
+    maintenance: createMaintenanceApi(engine, bound),
+    as: (context) => bind(engine, parseCallerContext(context)),
+    withTenant: (context, work) => engine.contexts.run(parseCallerContext(context), work),
+    info: { backend: engine.database.kind, embeddingModel: engine.embedder.model, dimensions: engine.embedder.dimensions },
+    async close() {
+      await Promise.allSettled(engine.indexBuilds.values());
+      await engine.database.close();
+    },
+  };
+}

@@ -1,0 +1,300 @@
+import { z } from 'zod';
+import { contentHash } from '../core/content.ts';
+import { invalidInput, notFound, StrataError } from '../core/errors.ts';
+import { isUuid } from '../core/ids.ts';
+import { createMemorySchema, inputLimits, listMemoriesSchema, parseInput, updateMemorySchema } from '../core/schemas.ts';
+import { assertCanWrite, defaultWriteScope, type Identity, readableScopes, type Scope } from '../core/scope.ts';
+import type {
+  CreateMemoryInput,
+  CreateMemoryResult,
+  ListMemoriesQuery,
+  Memory,
+  MemoryVersion,
+  Page,
+  UpdateMemoryInput,
+} from '../core/types.ts';
+import type { Queryable } from '../store/database.ts';
+import { findMemory, listHistory, listMemories } from '../store/memory-reads.ts';
+import { type MemoryTable, tableForScope, toMemory } from '../store/memory-tables.ts';
+import {
+  deleteMemoryRow,
+  findByHashes,
+  insertMemories,
+  type PreparedMemory,
+  replaceMemory,
+  type WriteContext,
+} from '../store/memory-writes.ts';
+import { addUsage } from '../store/usage.ts';
+import type { CallerContext } from './caller.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { currentIdentity, type Engine, inSession, maybeIndexTenant } from './engine.ts';
+import { prepareMemories, type ScopedInput } from './prepare-memory.ts';
+
+/** Memory and document operations. */
+export interface MemoriesApi {
+  /** Stores one memory; long content is chunked and each chunk is searchable. */
+  create(input: CreateMemoryInput): Promise<CreateMemoryResult>;
+  /** Stores up to 500 memories atomically: all or none. */
+  createMany(items: CreateMemoryInput[]): Promise<CreateMemoryResult[]>;
+  /** One memory by id; `not_found` if missing, expired or not visible to the caller. */
+  get(id: string): Promise<Memory>;
+  /** Visible memories, newest first, filtered; continue with `nextCursor`. */
+  list(query?: ListMemoriesQuery): Promise<Page<Memory>>;
+  /** Changes fields; the previous version is kept in history. */
+  update(id: string, patch: UpdateMemoryInput): Promise<Memory>;
+  /** Deletes a memory with its chunks and history. */
+  delete(id: string): Promise<{ id: string; deleted: true }>;
+  /** Erases every memory (and history) of a user in the caller's tenant. */
+  deleteAllForUser(userId?: string): Promise<{ userId: string; memories: number; history: number }>;
+  /** Previous versions of a memory, newest first. */
+  history(id: string): Promise<MemoryVersion[]>;
+}
+
+const batchSchema = z
+  .array(z.unknown())
+  .min(1, 'must hold at least one item')
+  .max(inputLimits.batchSize, `at most ${inputLimits.batchSize} items`);
+
+/** Builds the memories API for one caller binding. */
+export function createMemoriesApi(engine: Engine, bound: CallerContext | undefined): MemoriesApi {
+  const identity = () => currentIdentity(engine, bound);
+
+  const writeContext = (resolved: Identity): WriteContext => ({ identity: resolved, now: engine.now(), model: engine.embedder.model });
+
+  async function createAll(rawItems: unknown[], batch: boolean): Promise<CreateMemoryResult[]> {
+    const caller = identity();
+    const inputs: ScopedInput[] = rawItems.map((raw, index) => {
+      const input = parseInput(createMemorySchema, raw, batch ? `items.${index}` : 'input');
+      const scope = input.scope ?? defaultWriteScope(caller);
+      assertCanWrite(caller, scope);
+      return { ...input, scope };
+    });
+    const prepared = await prepareMemories(engine, inputs, batch);
+    return inSession(engine, caller, async (db, resolved, tenant) => {
+      const context = writeContext(resolved);
+      if (prepared.some((memory) => memory.scope === 'user')) await ensureUser(db, resolved, context.now);
+      const results = new Map<string, CreateMemoryResult>();
+      for (const table of ['memories', 'shared_memories'] as const) {
+        const group = uniqueByContent(prepared.filter((memory) => tableForScope(memory.scope) === table));
+        if (group.length === 0) continue;
+        const { inserted, searchableCount } = await insertMemories(db, table, group, context);
+        const existing = await findByHashes(
+          db,
+          table,
+          group.filter((memory) => !inserted.has(memory.id)).map((memory) => memory.contentHash),
+          context,
+        );
+        for (const memory of group) {
+          if (inserted.has(memory.id)) {
+            results.set(memory.id, { memory: preparedToMemory(memory, resolved, context), deduplicated: false });
+            continue;
+          }
+          const row = existing.find(
+            (candidate) =>
+              candidate.content_hash === memory.contentHash &&
+              candidate.scope === memory.scope &&
+              (memory.scope !== 'user' || candidate.user_id === resolved.userId),
+          );
+          if (row === undefined)
+            throw new StrataError('conflict', 'content: a concurrent write changed this content; retry', { details: { field: 'content' } });
+          results.set(memory.id, { memory: toMemory(row, resolved.clientId), deduplicated: true });
+        }
+        if (table === 'memories' && resolved.tenantId !== undefined) maybeIndexTenant(engine, resolved.tenantId, searchableCount, tenant);
+      }
+      return prepared.map((memory) => {
+        const direct = results.get(memory.id);
+        if (direct !== undefined) return direct;
+        // The same content twice in one batch: the second is the first's duplicate.
+        const first = [...results.values()].find(
+          (result) => contentHash(result.memory.content) === memory.contentHash && result.memory.scope === memory.scope,
+        );
+        if (first === undefined) throw new StrataError('internal', 'batch result lost');
+        return { memory: first.memory, deduplicated: true };
+      });
+    });
+  }
+
+  async function locate(db: Queryable, caller: Identity, id: string, forUpdate: boolean) {
+    const found = await findMemory(db, caller, readableScopes(caller), id, engine.now(), { forUpdate });
+    if (found === null) throw notFound('memory', id);
+    return found;
+  }
+
+  return {
+    async create(input) {
+      const [result] = await createAll([input], false);
+      if (result === undefined) throw new StrataError('internal', 'create returned nothing');
+      return result;
+    },
+
+    createMany(items) {
+      return createAll(parseInput(batchSchema, items, 'items'), true);
+    },
+
+    async get(id) {
+      const memoryId = parseMemoryId(id);
+      const caller = identity();
+      return inSession(engine, caller, async (db, resolved) =>
+        toMemory((await locate(db, resolved, memoryId, false)).row, resolved.clientId),
+      );
+    },
+
+    async list(query = {}) {
+      const parsed = parseInput(listMemoriesSchema, query, 'query');
+      const caller = identity();
+      const limit = parsed.limit ?? 50;
+      const after = parsed.cursor === undefined ? null : decodeCursor(parsed.cursor);
+      const scopes = wantedScopes(caller, parsed.scope);
+      return inSession(engine, caller, async (db, resolved) => {
+        const rows = await listMemories(db, resolved, scopes, parsed, after, limit + 1, engine.now());
+        const items = rows.slice(0, limit).map((row) => toMemory(row, resolved.clientId));
+        const last = items.at(-1);
+        return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.id) : null };
+      });
+    },
+
+    async update(id, patch) {
+      const memoryId = parseMemoryId(id);
+      const parsed = parseInput(updateMemorySchema, patch, 'patch');
+      const caller = identity();
+      const embedded = parsed.content === undefined ? null : await prepareContent(parsed.content);
+      return inSession(engine, caller, async (db, resolved) => {
+        const { table, row } = await locate(db, resolved, memoryId, true);
+        assertCanWrite(resolved, row.scope);
+        const context = writeContext(resolved);
+        const expiresAt =
+          parsed.expiresAt === undefined ? (row.expires_at === null ? null : new Date(row.expires_at).toISOString()) : parsed.expiresAt;
+        if (expiresAt !== null && new Date(expiresAt).getTime() <= context.now.getTime())
+          throw invalidInput('expiresAt', 'must be in the future');
+        const changes = {
+          documentType: parsed.documentType ?? row.document_type,
+          metadata: parsed.metadata ?? row.metadata,
+          expiresAt,
+          content: embedded !== null && embedded.contentHash !== row.content_hash ? embedded : null,
+        };
+        await replaceMemory(db, table, row, changes, context);
+        const updated = await findMemory(db, resolved, readableScopes(resolved), memoryId, context.now);
+        if (updated === null) throw notFound('memory', memoryId);
+        return toMemory(updated.row, resolved.clientId);
+      });
+    },
+
+    async delete(id) {
+      const memoryId = parseMemoryId(id);
+      const caller = identity();
+      return inSession(engine, caller, async (db, resolved) => {
+        const { table, row } = await locate(db, resolved, memoryId, true);
+        assertCanWrite(resolved, row.scope);
+        await deleteMemoryRow(db, table, row, writeContext(resolved));
+        return { id: memoryId, deleted: true as const };
+      });
+    },
+
+    async deleteAllForUser(userId) {
+      const caller = identity();
+      const target = userId ?? caller.userId;
+      if (target === undefined) throw invalidInput('userId', 'name the user to erase');
+      assertMayErase(caller, target);
+      return inSession(
+        engine,
+        { ...caller, userId: target },
+        async (db, resolved) => {
+          const history = await db.query('DELETE FROM memory_history WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, target]);
+          const removed = await db.query<{ kind: string; chunk_count: number; bytes: number }>(
+            `DELETE FROM memories WHERE tenant_id = $1 AND user_id = $2 RETURNING kind, chunk_count, octet_length(content) AS bytes`,
+            [resolved.tenantId, target],
+          );
+          const top = removed.rows.filter((row) => row.kind !== 'chunk');
+          await addUsage(db, resolved, {
+            memories: -top.length,
+            searchable: -top.reduce((total, row) => total + row.chunk_count, 0),
+            bytes: -top.reduce((total, row) => total + Number(row.bytes), 0),
+          });
+          return { userId: target, memories: top.length, history: history.affectedRows };
+        },
+        { allUsers: true },
+      );
+    },
+
+    async history(id) {
+      const memoryId = parseMemoryId(id);
+      const caller = identity();
+      return inSession(engine, caller, async (db, resolved) => {
+        const { table, row } = await locate(db, resolved, memoryId, false);
+        return listHistory(db, table, row);
+      });
+    },
+  };
+
+  async function prepareContent(content: string) {
+    const [prepared] = await prepareMemories(engine, [{ content, scope: 'customer' }], false);
+    if (prepared === undefined) throw new StrataError('internal', 'prepare returned nothing');
+    return prepared;
+  }
+}
+
+/** Customer-level callers may erase any user of their tenant; a user may erase themself. */
+function assertMayErase(caller: Identity, userId: string): void {
+  const admin = caller.role === 'platform' || caller.role === 'client_admin' || caller.role === 'admin';
+  if (caller.tenantId === undefined) throw invalidInput('tenantId', 'erasure needs a customer');
+  if (!admin && caller.userId !== userId) {
+    throw new StrataError('forbidden', `role ${caller.role} cannot erase another user's memories`, { details: { role: caller.role } });
+  }
+  if (caller.role === 'reader') throw new StrataError('forbidden', 'role reader cannot erase memories', { details: { role: caller.role } });
+}
+
+function wantedScopes(caller: Identity, scope: Scope | undefined): Scope[] {
+  const readable = readableScopes(caller);
+  return scope === undefined ? readable : readable.filter((candidate) => candidate === scope);
+}
+
+/** Memory ids are UUIDs; anything else cannot name a memory. */
+export function parseMemoryId(id: unknown): string {
+  if (!isUuid(id)) throw invalidInput('id', 'must be a memory id (UUID)');
+  return id;
+}
+
+/** Several inputs with the same content and scope collapse to the first. */
+function uniqueByContent(memories: PreparedMemory[]): PreparedMemory[] {
+  const seen = new Set<string>();
+  return memories.filter((memory) => {
+    const key = `${memory.scope}\u0000${memory.contentHash}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Users are created on their first user-scoped write, as members. */
+async function ensureUser(db: Queryable, identity: Identity, now: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO users (tenant_id, user_id, role, created_at) VALUES ($1, $2, 'member', $3::timestamptz)
+     ON CONFLICT (tenant_id, user_id) DO NOTHING`,
+    [identity.tenantId, identity.userId, now.toISOString()],
+  );
+}
+
+function preparedToMemory(memory: PreparedMemory, identity: Identity, context: WriteContext): Memory {
+  const tenantScoped = memory.scope === 'customer' || memory.scope === 'user';
+  const now = context.now.toISOString();
+  return {
+    id: memory.id,
+    scope: memory.scope,
+    tenantId: tenantScoped ? (identity.tenantId ?? null) : null,
+    clientId: memory.scope === 'world' ? null : identity.clientId,
+    userId: memory.scope === 'user' ? (identity.userId ?? null) : null,
+    documentType: memory.documentType,
+    content: memory.content,
+    metadata: memory.metadata,
+    agentId: memory.agentId,
+    conversationId: memory.conversationId,
+    chunkCount: memory.chunks.length,
+    version: 1,
+    embeddingModel: context.model,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: memory.expiresAt,
+  };
+}
+
+export type { MemoryTable };

@@ -1,0 +1,40 @@
+import type { EmbeddingProvider } from '../models/embedding-provider.ts';
+
+/** Options for {@link createStrata}; every field has a default. */
+export interface StrataOptions {
+  /** PGlite data directory (embedded default). Default `./.strata`, or `STRATA_DATA_DIR`. */
+  dataDir?: string;
+  /** Run PGlite in memory (tests, throwaway stores): nothing is written to disk. */
+  inMemory?: boolean;
+  /** A PGlite `dumpDataDir()` tarball to start from (test fixtures). */
+  loadDataDir?: Blob;
+  /** PostgreSQL server URL; when set, used instead of PGlite. Default `DATABASE_URL`. */
+  databaseUrl?: string;
+  /** Connection pool size for a PostgreSQL server. Default 10. */
+  poolSize?: number;
+  /** The role every query runs as: not superuser, no BYPASSRLS. Default `strata_app`. */
+  databaseRole?: string;
+  /** Per-statement time limit in milliseconds. Default 30,000. */
+  statementTimeoutMs?: number;
+  /** B2B mode (default true): every tenant-scoped call names a customer. */
+  multitenancy?: boolean;
+  /** The tenant every call uses when `multitenancy` is false. Default `default`. */
+  defaultTenant?: string;
+  /** The client application used when a caller names none. Default `default`. */
+  defaultClient?: string;
+  /** Embeds memories and queries. Default: the offline hash embedder. */
+  embedder?: EmbeddingProvider;
+  /**
+   * Searchable rows above which a tenant gets its own HNSW index; below it, vector search is an
+   * exact scan. Default 20,000.
+   */
+  vectorIndexThreshold?: number;
+  /** Build a tenant's index in the background when a write crosses the threshold. Default true. */
+  autoIndex?: boolean;
+  /** Open even if stored rows were embedded by another model (only for `reembed`). */
+  allowModelChange?: boolean;
+  /** Clock, injectable for tests. */
+  now?: () => Date;
+  /** Id generator, injectable for tests. */
+  generateId?: () => string;
+}

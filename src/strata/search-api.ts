@@ -1,0 +1,111 @@
+import { estimateTokens } from '../core/content.ts';
+import { contextSchema, parseInput, searchSchema } from '../core/schemas.ts';
+import { type Identity, readableScopes } from '../core/scope.ts';
+import type { ContextQuery, ContextResult, Memory, SearchHit, SearchMode, SearchQuery } from '../core/types.ts';
+import type { CandidateRequest } from '../search/candidates.ts';
+import { formatContext } from '../search/format-context.ts';
+import { runSearch } from '../search/run-search.ts';
+import { searchScopes } from '../search/search-rows.ts';
+import type { Queryable } from '../store/database.ts';
+import { listMemories } from '../store/memory-reads.ts';
+import { toMemory } from '../store/memory-tables.ts';
+import type { CallerContext } from './caller.ts';
+import { currentIdentity, type Engine, inSession, type TenantFacts } from './engine.ts';
+
+/** A search's results. */
+export interface SearchResult {
+  mode: SearchMode;
+  hits: SearchHit[];
+}
+
+/** Search and context operations for one caller binding. */
+export interface SearchApi {
+  /** Ranks visible memories across the scope chain; each hit says its scope. */
+  search(query: SearchQuery): Promise<SearchResult>;
+  /** Memories for an agent turn within a token budget, plus the conversation's recent turns. */
+  context(query: ContextQuery): Promise<ContextResult>;
+}
+
+/** Builds the search API. */
+export function createSearchApi(engine: Engine, bound: CallerContext | undefined): SearchApi {
+  const embedQuery = async (mode: SearchMode, text: string) =>
+    mode === 'keyword' ? null : ((await engine.embedder.embed([text], { purpose: 'query' }))[0] ?? null);
+
+  const request = (resolved: Identity, tenant: TenantFacts | null, query: SearchQuery, limit: number): CandidateRequest => ({
+    identity: resolved,
+    scopes: searchScopes(readableScopes(resolved), query),
+    query,
+    limit,
+    now: engine.now(),
+    dimensions: engine.embedder.dimensions,
+    tenantIndexed: tenant?.indexedModel === engine.embedder.model,
+  });
+
+  return {
+    async search(query) {
+      const parsed = parseInput(searchSchema, query, 'query');
+      const mode = parsed.mode ?? 'hybrid';
+      const caller = currentIdentity(engine, bound);
+      const embedding = await embedQuery(mode, parsed.query);
+      return inSession(engine, caller, async (db, resolved, tenant) => ({
+        mode,
+        hits: await runSearch(db, request(resolved, tenant, parsed, parsed.limit ?? 10), mode, parsed.query, embedding),
+      }));
+    },
+
+    async context(query) {
+      const parsed = parseInput(contextSchema, query, 'query');
+      const mode = parsed.mode ?? 'hybrid';
+      const budget = parsed.tokenBudget ?? 1_000;
+      const caller = currentIdentity(engine, bound);
+      const embedding = await embedQuery(mode, parsed.query);
+      return inSession(engine, caller, async (db, resolved, tenant) => {
+        // The query's own conversation is what the agent already sees; it is not a filter on memories.
+        const { conversationId, ...memoryQuery } = parsed;
+        const hits = await runSearch(db, request(resolved, tenant, memoryQuery, parsed.limit ?? 20), mode, parsed.query, embedding);
+        const recent =
+          conversationId === undefined ? [] : await recentTurns(db, resolved, conversationId, parsed.recentTurns ?? 10, engine.now());
+        return selectWithinBudget(hits, recent, budget);
+      });
+    },
+  };
+}
+
+async function recentTurns(db: Queryable, identity: Identity, conversationId: string, count: number, now: Date): Promise<Memory[]> {
+  if (count === 0) return [];
+  const rows = await listMemories(db, identity, readableScopes(identity), { conversationId }, null, count, now);
+  return rows.map((row) => toMemory(row, identity.clientId)).reverse();
+}
+
+/**
+ * Fills the budget: the most recent turns first (newest kept), then memories by rank, skipping
+ * any text already included, so the same fact held at two scopes appears once (the narrowest,
+ * as ranking ties go to the first seen).
+ */
+function selectWithinBudget(hits: SearchHit[], recent: Memory[], budget: number): ContextResult {
+  let used = 0;
+  const seen = new Set<string>();
+  const keptRecent: Memory[] = [];
+  for (const turn of [...recent].reverse()) {
+    const cost = estimateTokens(turn.content);
+    if (used + cost > budget / 2) break;
+    used += cost;
+    keptRecent.unshift(turn);
+    seen.add(normalise(turn.content));
+  }
+  const kept: SearchHit[] = [];
+  for (const hit of hits) {
+    const key = normalise(hit.content);
+    if (seen.has(key)) continue;
+    const cost = estimateTokens(hit.content);
+    if (used + cost > budget) continue;
+    used += cost;
+    seen.add(key);
+    kept.push(hit);
+  }
+  return { memories: kept, recent: keptRecent, tokenCount: used, text: formatContext(kept, keptRecent) };
+}
+
+function normalise(text: string): string {
+  return text.trim().replace(/\s+/g, ' ').toLowerCase();
+}

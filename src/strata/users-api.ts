@@ -1,0 +1,130 @@
+import { notFound, StrataError } from '../core/errors.ts';
+import { parseOpaqueId } from '../core/ids.ts';
+import { createUserSchema, pageSchema, parseInput, updateUserSchema } from '../core/schemas.ts';
+import type { Identity } from '../core/scope.ts';
+import type { Json, Page, User } from '../core/types.ts';
+import type { Queryable } from '../store/database.ts';
+import { isoTime } from '../store/memory-tables.ts';
+import type { CallerContext } from './caller.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { currentIdentity, type Engine, inSession } from './engine.ts';
+import type { MemoriesApi } from './memories-api.ts';
+
+/** Users of the caller's tenant. Managing users takes an admin; a user may read itself. */
+export interface UsersApi {
+  create(input: { id: string; role?: User['role']; metadata?: Record<string, Json> }): Promise<User>;
+  get(id: string): Promise<User>;
+  list(query?: { limit?: number; cursor?: string }): Promise<Page<User>>;
+  update(id: string, patch: { role?: User['role']; metadata?: Record<string, Json> }): Promise<User>;
+  /** Removes the user and erases all of its memories and history. */
+  delete(id: string): Promise<{ userId: string; memories: number; history: number }>;
+}
+
+interface UserRow {
+  tenant_id: string;
+  user_id: string;
+  role: User['role'];
+  metadata: Record<string, Json>;
+  created_at: Date | string;
+}
+
+const userColumns = 'tenant_id, user_id, role, metadata, created_at';
+
+function toUser(row: UserRow): User {
+  return { tenantId: row.tenant_id, id: row.user_id, role: row.role, metadata: row.metadata, createdAt: isoTime(row.created_at) };
+}
+
+/** Builds the users API; erasure goes through the memories API so both stay one code path. */
+export function createUsersApi(engine: Engine, bound: CallerContext | undefined, memories: MemoriesApi): UsersApi {
+  const admin = () => {
+    const identity = currentIdentity(engine, bound);
+    if (identity.tenantId === undefined)
+      throw new StrataError('invalid_input', 'tenantId: users belong to a customer', { details: { field: 'tenantId' } });
+    if (!['platform', 'client_admin', 'admin'].includes(identity.role)) {
+      throw new StrataError('forbidden', `role ${identity.role} cannot manage users`, { details: { role: identity.role } });
+    }
+    return identity;
+  };
+
+  const fetchUser = async (db: Queryable, identity: Identity, id: string) => {
+    const result = await db.query<UserRow>(`SELECT ${userColumns} FROM users WHERE tenant_id = $1 AND user_id = $2`, [
+      identity.tenantId,
+      id,
+    ]);
+    const row = result.rows[0];
+    if (row === undefined) throw notFound('user', id);
+    return row;
+  };
+
+  return {
+    async create(input) {
+      const parsed = parseInput(createUserSchema, input, 'input');
+      const identity = admin();
+      const row = await inSession(engine, identity, async (db, resolved) => {
+        const result = await db.query<UserRow>(
+          `INSERT INTO users (tenant_id, user_id, role, metadata, created_at) VALUES ($1, $2, $3, $4::jsonb, $5::timestamptz)
+           ON CONFLICT (tenant_id, user_id) DO NOTHING RETURNING ${userColumns}`,
+          [resolved.tenantId, parsed.id, parsed.role ?? 'member', JSON.stringify(parsed.metadata ?? {}), engine.now().toISOString()],
+        );
+        const created = result.rows[0];
+        if (created === undefined)
+          throw new StrataError('conflict', `id: user ${JSON.stringify(parsed.id)} already exists`, { details: { field: 'id' } });
+        return created;
+      });
+      return toUser(row);
+    },
+
+    async get(id) {
+      const userId = parseOpaqueId('id', id);
+      const identity = currentIdentity(engine, bound);
+      if (identity.userId !== userId) admin();
+      return toUser(await inSession(engine, identity, (db, resolved) => fetchUser(db, resolved, userId)));
+    },
+
+    async list(query = {}) {
+      const parsed = parseInput(pageSchema, query, 'query');
+      const identity = admin();
+      const limit = parsed.limit ?? 50;
+      const after = parsed.cursor === undefined ? null : decodeCursor(parsed.cursor);
+      const rows = await inSession(engine, identity, async (db, resolved) => {
+        const result = await db.query<UserRow>(
+          `SELECT ${userColumns} FROM users WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id > $2) ORDER BY user_id LIMIT $3`,
+          [resolved.tenantId, after, limit + 1],
+        );
+        return result.rows;
+      });
+      const items = rows.slice(0, limit).map(toUser);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.id) : null };
+    },
+
+    async update(id, patch) {
+      const userId = parseOpaqueId('id', id);
+      const parsed = parseInput(updateUserSchema, patch, 'patch');
+      const identity = admin();
+      const row = await inSession(engine, identity, async (db, resolved) => {
+        await fetchUser(db, resolved, userId);
+        const result = await db.query<UserRow>(
+          `UPDATE users SET role = coalesce($3, role), metadata = coalesce($4::jsonb, metadata)
+           WHERE tenant_id = $1 AND user_id = $2 RETURNING ${userColumns}`,
+          [resolved.tenantId, userId, parsed.role ?? null, parsed.metadata === undefined ? null : JSON.stringify(parsed.metadata)],
+        );
+        const updated = result.rows[0];
+        if (updated === undefined) throw notFound('user', userId);
+        return updated;
+      });
+      return toUser(row);
+    },
+
+    async delete(id) {
+      const userId = parseOpaqueId('id', id);
+      const identity = admin();
+      await inSession(engine, identity, (db, resolved) => fetchUser(db, resolved, userId));
+      const erased = await memories.deleteAllForUser(userId);
+      await inSession(engine, identity, (db, resolved) =>
+        db.query('DELETE FROM users WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, userId]),
+      );
+      return erased;
+    },
+  };
+}
