@@ -19,14 +19,15 @@ export const inputLimits = {
 
 /**
  * Parses `value` with `schema`; the first problem becomes `invalid_input` naming the field
- * path (e.g. `metadata.tags`), so a rejected call changes nothing.
+ * path (e.g. `metadata.tags`, or `items.3.content` with prefix `items.3`), so a rejected call
+ * changes nothing. A problem with the value as a whole is named `prefix`, or `input`.
  */
-export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field = 'input'): T {
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = issue?.path.length ? issue.path.join('.') : field;
-  throw invalidInput(path, issue?.message ?? 'is invalid');
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter((part) => part.length > 0).join('.');
+  throw invalidInput(path || 'input', issue?.message ?? 'is invalid');
 }
 
 const wellFormedText = (field: string) =>

@@ -5,6 +5,7 @@ import type { Queryable } from './database.ts';
 import { historyTable, isoTime, type MemoryRow, type MemoryTable, memoryColumns, notExpired, visibilityTerms } from './memory-tables.ts';
 import { compileMetadataFilter } from './sql-filter.ts';
 import { SqlParams } from './sql-params.ts';
+import { unionOrdered } from './union-query.ts';
 
 /** Finds a visible, unexpired top-level memory by id in either table. */
 export async function findMemory(
@@ -48,10 +49,10 @@ export async function listMemories(
     if (visible === null) continue;
     const terms = [visible, `m.kind <> 'chunk'`, notExpired(params, now), ...commonTerms(query, params)];
     if (after !== null) terms.push(`m.memory_id < ${params.add(after)}::uuid`);
-    parts.push(`(SELECT ${memoryColumns(table)} FROM ${table} m WHERE ${terms.join(' AND ')} ORDER BY m.memory_id DESC LIMIT ${limit})`);
+    parts.push(`SELECT ${memoryColumns(table)} FROM ${table} m WHERE ${terms.join(' AND ')} ORDER BY m.memory_id DESC LIMIT ${limit}`);
   }
   if (parts.length === 0) return [];
-  const result = await db.query<MemoryRow>(`${parts.join(' UNION ALL ')} ORDER BY memory_id DESC LIMIT ${limit}`, params.values);
+  const result = await db.query<MemoryRow>(unionOrdered(parts, 'memory_id DESC', limit), params.values);
   return result.rows;
 }
 

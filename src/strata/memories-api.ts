@@ -64,7 +64,7 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
   async function createAll(rawItems: unknown[], batch: boolean): Promise<CreateMemoryResult[]> {
     const caller = identity();
     const inputs: ScopedInput[] = rawItems.map((raw, index) => {
-      const input = parseInput(createMemorySchema, raw, batch ? `items.${index}` : 'input');
+      const input = parseInput(createMemorySchema, raw, batch ? `items.${index}` : '');
       const scope = input.scope ?? defaultWriteScope(caller);
       assertCanWrite(caller, scope);
       return { ...input, scope };
@@ -114,10 +114,23 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
     });
   }
 
-  async function locate(db: Queryable, caller: Identity, id: string, forUpdate: boolean) {
-    const found = await findMemory(db, caller, readableScopes(caller), id, engine.now(), { forUpdate });
+  async function locate(db: Queryable, caller: Identity, id: string) {
+    const found = await findMemory(db, caller, readableScopes(caller), id, engine.now());
     if (found === null) throw notFound('memory', id);
     return found;
+  }
+
+  /**
+   * Finds a memory the caller may change and locks it. Permission is checked before locking:
+   * row-level security hides rows the caller may read but not lock, and a visible memory the
+   * caller may not change is `forbidden`, not `not_found`.
+   */
+  async function locateForWrite(db: Queryable, caller: Identity, id: string) {
+    const { row } = await locate(db, caller, id);
+    assertCanWrite(caller, row.scope);
+    const locked = await findMemory(db, caller, [row.scope], id, engine.now(), { forUpdate: true });
+    if (locked === null) throw notFound('memory', id);
+    return locked;
   }
 
   return {
@@ -127,20 +140,18 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
       return result;
     },
 
-    createMany(items) {
+    async createMany(items) {
       return createAll(parseInput(batchSchema, items, 'items'), true);
     },
 
     async get(id) {
       const memoryId = parseMemoryId(id);
       const caller = identity();
-      return inSession(engine, caller, async (db, resolved) =>
-        toMemory((await locate(db, resolved, memoryId, false)).row, resolved.clientId),
-      );
+      return inSession(engine, caller, async (db, resolved) => toMemory((await locate(db, resolved, memoryId)).row, resolved.clientId));
     },
 
     async list(query = {}) {
-      const parsed = parseInput(listMemoriesSchema, query, 'query');
+      const parsed = parseInput(listMemoriesSchema, query);
       const caller = identity();
       const limit = parsed.limit ?? 50;
       const after = parsed.cursor === undefined ? null : decodeCursor(parsed.cursor);
@@ -155,12 +166,11 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
 
     async update(id, patch) {
       const memoryId = parseMemoryId(id);
-      const parsed = parseInput(updateMemorySchema, patch, 'patch');
+      const parsed = parseInput(updateMemorySchema, patch);
       const caller = identity();
       const embedded = parsed.content === undefined ? null : await prepareContent(parsed.content);
       return inSession(engine, caller, async (db, resolved) => {
-        const { table, row } = await locate(db, resolved, memoryId, true);
-        assertCanWrite(resolved, row.scope);
+        const { table, row } = await locateForWrite(db, resolved, memoryId);
         const context = writeContext(resolved);
         const expiresAt =
           parsed.expiresAt === undefined ? (row.expires_at === null ? null : new Date(row.expires_at).toISOString()) : parsed.expiresAt;
@@ -183,8 +193,7 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
       const memoryId = parseMemoryId(id);
       const caller = identity();
       return inSession(engine, caller, async (db, resolved) => {
-        const { table, row } = await locate(db, resolved, memoryId, true);
-        assertCanWrite(resolved, row.scope);
+        const { table, row } = await locateForWrite(db, resolved, memoryId);
         await deleteMemoryRow(db, table, row, writeContext(resolved));
         return { id: memoryId, deleted: true as const };
       });
@@ -220,7 +229,7 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
       const memoryId = parseMemoryId(id);
       const caller = identity();
       return inSession(engine, caller, async (db, resolved) => {
-        const { table, row } = await locate(db, resolved, memoryId, false);
+        const { table, row } = await locate(db, resolved, memoryId);
         return listHistory(db, table, row);
       });
     },

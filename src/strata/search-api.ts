@@ -43,7 +43,7 @@ export function createSearchApi(engine: Engine, bound: CallerContext | undefined
 
   return {
     async search(query) {
-      const parsed = parseInput(searchSchema, query, 'query');
+      const parsed = parseInput(searchSchema, query);
       const mode = parsed.mode ?? 'hybrid';
       const caller = currentIdentity(engine, bound);
       const embedding = await embedQuery(mode, parsed.query);
@@ -54,7 +54,7 @@ export function createSearchApi(engine: Engine, bound: CallerContext | undefined
     },
 
     async context(query) {
-      const parsed = parseInput(contextSchema, query, 'query');
+      const parsed = parseInput(contextSchema, query);
       const mode = parsed.mode ?? 'hybrid';
       const budget = parsed.tokenBudget ?? 1_000;
       const caller = currentIdentity(engine, bound);

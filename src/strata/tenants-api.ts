@@ -67,7 +67,7 @@ export function createTenantsApi(engine: Engine, bound: CallerContext | undefine
 
   return {
     async create(input) {
-      const parsed = parseInput(createTenantSchema, input, 'input');
+      const parsed = parseInput(createTenantSchema, input);
       const identity = administrator();
       const clientId = parsed.clientId ?? identity.clientId;
       if (identity.role === 'client_admin' && clientId !== identity.clientId) {
@@ -102,7 +102,7 @@ export function createTenantsApi(engine: Engine, bound: CallerContext | undefine
     },
 
     async list(query = {}) {
-      const parsed = parseInput(pageSchema, query, 'query');
+      const parsed = parseInput(pageSchema, query);
       const identity = administrator();
       const limit = parsed.limit ?? 50;
       const clientId = identity.role === 'client_admin' ? identity.clientId : parsed.clientId;
@@ -123,7 +123,7 @@ export function createTenantsApi(engine: Engine, bound: CallerContext | undefine
 
     async update(id, patch) {
       const tenantId = parseOpaqueId('id', id);
-      const parsed = parseInput(updateTenantSchema, patch, 'patch');
+      const parsed = parseInput(updateTenantSchema, patch);
       const identity = administrator();
       await select(identity, tenantId);
       const row = await inSession(engine, identity, async (db) => {

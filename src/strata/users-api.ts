@@ -58,7 +58,7 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined,
 
   return {
     async create(input) {
-      const parsed = parseInput(createUserSchema, input, 'input');
+      const parsed = parseInput(createUserSchema, input);
       const identity = admin();
       const row = await inSession(engine, identity, async (db, resolved) => {
         const result = await db.query<UserRow>(
@@ -82,7 +82,7 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined,
     },
 
     async list(query = {}) {
-      const parsed = parseInput(pageSchema, query, 'query');
+      const parsed = parseInput(pageSchema, query);
       const identity = admin();
       const limit = parsed.limit ?? 50;
       const after = parsed.cursor === undefined ? null : decodeCursor(parsed.cursor);
@@ -100,7 +100,7 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined,
 
     async update(id, patch) {
       const userId = parseOpaqueId('id', id);
-      const parsed = parseInput(updateUserSchema, patch, 'patch');
+      const parsed = parseInput(updateUserSchema, patch);
       const identity = admin();
       const row = await inSession(engine, identity, async (db, resolved) => {
         await fetchUser(db, resolved, userId);

@@ -1,0 +1,43 @@
+import type { Strata, StrataOptions } from '../index.ts';
+import type { OptionSpecs, OptionValues } from './args.ts';
+import type { CliIo } from './io.ts';
+
+/** A positional argument of a command, for validation and help. */
+export interface ArgumentSpec {
+  name: string;
+  required: boolean;
+}
+
+/** What a command hands back: the library's result for `--json`, and its human rendering. */
+export interface CommandOutput {
+  result: unknown;
+  /** Printed as-is (a trailing newline is added); empty prints nothing. */
+  text: string;
+}
+
+/** One invocation of a command, after its arguments were parsed and checked. */
+export interface Invocation {
+  /** Positional arguments after the command words, one per {@link ArgumentSpec}. */
+  arguments: readonly string[];
+  options: OptionValues;
+  io: CliIo;
+  /**
+   * Opens the store, bound to the caller the global options name. Commands parse their input
+   * first so a usage error never waits for the database; the runner closes what was opened.
+   */
+  open(): Promise<Strata>;
+}
+
+/** A `strata` command such as `memories add`. */
+export interface CommandDefinition {
+  /** The words that name it: `['memories', 'add']`, `['search']`. */
+  path: readonly string[];
+  arguments: readonly ArgumentSpec[];
+  /** One line for the command list and help. */
+  summary: string;
+  /** Its own options; one that shares a global option's name replaces it for this command. */
+  options: OptionSpecs;
+  /** Store options beyond the defaults (re-embed must open a store on another model). */
+  storeOptions?: Partial<StrataOptions>;
+  run(invocation: Invocation): Promise<CommandOutput>;
+}

@@ -1,0 +1,67 @@
+import type { ContextQuery, MetadataFilter, Scope, SearchMode, SearchQuery } from '../index.ts';
+import { compact, integerOption, jsonObjectOption, listOption, stringOption } from './args.ts';
+import type { CommandDefinition } from './command.ts';
+import { formatHits } from './memory-format.ts';
+
+const rankingOptions = {
+  mode: { type: 'string', valueName: 'vector|keyword|hybrid', description: 'how to rank (default hybrid)' },
+  limit: { type: 'string', valueName: '<n>', description: 'most hits to return' },
+  scopes: { type: 'string', valueName: '<list>', description: 'comma-separated scopes to search: user,customer,client,world' },
+  agent: { type: 'string', valueName: '<id>', description: 'only this agent' },
+} as const;
+
+const queryArgument = [{ name: 'query', required: true }] as const;
+
+/** `strata search` and `strata context`: ranked retrieval across the caller's scope chain. */
+export const searchCommands: CommandDefinition[] = [
+  {
+    path: ['search'],
+    arguments: queryArgument,
+    summary: 'search visible memories; each hit says its scope',
+    options: {
+      ...rankingOptions,
+      type: { type: 'string', valueName: '<type>', description: 'only this document type' },
+      conversation: { type: 'string', valueName: '<id>', description: 'only this conversation' },
+      filter: { type: 'string', valueName: '<json>', description: 'metadata filter, e.g. {"topic":"billing"}' },
+    },
+    async run({ arguments: [query = ''], options, open }) {
+      const request: SearchQuery = compact({
+        query,
+        mode: stringOption(options, 'mode') as SearchMode | undefined,
+        limit: integerOption(options, 'limit'),
+        scopes: listOption(options, 'scopes') as Scope[] | undefined,
+        documentType: stringOption(options, 'type'),
+        agentId: stringOption(options, 'agent'),
+        conversationId: stringOption(options, 'conversation'),
+        filter: jsonObjectOption<MetadataFilter>(options, 'filter'),
+      });
+      const result = await (await open()).search(request);
+      return { result, text: formatHits(result.hits) };
+    },
+  },
+  {
+    path: ['context'],
+    arguments: queryArgument,
+    summary: 'context for an agent turn within a token budget, as a prompt-ready text block',
+    options: {
+      ...rankingOptions,
+      budget: { type: 'string', valueName: '<tokens>', description: 'token budget (default 1000)' },
+      conversation: { type: 'string', valueName: '<id>', description: "include this conversation's recent turns" },
+      recent: { type: 'string', valueName: '<n>', description: 'how many recent turns (default 10)' },
+    },
+    async run({ arguments: [query = ''], options, open }) {
+      const request: ContextQuery = compact({
+        query,
+        tokenBudget: integerOption(options, 'budget'),
+        conversationId: stringOption(options, 'conversation'),
+        recentTurns: integerOption(options, 'recent'),
+        mode: stringOption(options, 'mode') as SearchMode | undefined,
+        limit: integerOption(options, 'limit'),
+        scopes: listOption(options, 'scopes') as Scope[] | undefined,
+        agentId: stringOption(options, 'agent'),
+      });
+      const result = await (await open()).context(request);
+      return { result, text: result.text };
+    },
+  },
+];

@@ -1,0 +1,115 @@
+import type { Json, Tenant, TenantDeletionReport } from '../index.ts';
+import { compact, integerOption, jsonObjectOption, stringOption } from './args.ts';
+import type { CommandDefinition } from './command.ts';
+import { pageOptions } from './common-options.ts';
+import { formatPage, formatRecord, formatTable, inlineJson, orDash, shortTime } from './output.ts';
+
+const fieldOptions = {
+  name: { type: 'string', valueName: '<name>', description: 'display name' },
+  plan: { type: 'string', valueName: '<plan>', description: 'plan name, e.g. starter' },
+  settings: { type: 'string', valueName: '<json>', description: 'settings object; on update, keys merge and null removes one' },
+} as const;
+
+/** `strata tenants ...`: tenant administration (operator, or a client admin with --client). */
+export const tenantsCommands: CommandDefinition[] = [
+  {
+    path: ['tenants', 'create'],
+    arguments: [{ name: 'id', required: true }],
+    summary: 'create a tenant (a customer organisation)',
+    options: {
+      ...fieldOptions,
+      // Here --client names the tenant's client, not the caller's: the operator creates for any client.
+      client: { type: 'string', valueName: '<id>', description: "the client application it belongs to (default: the caller's)" },
+    },
+    async run({ arguments: [id = ''], options, open }) {
+      const input = compact({
+        id,
+        clientId: stringOption(options, 'client'),
+        name: stringOption(options, 'name'),
+        plan: stringOption(options, 'plan'),
+        settings: jsonObjectOption<Record<string, Json>>(options, 'settings'),
+      });
+      const tenant = await (await open()).tenants.create(input);
+      return { result: tenant, text: formatTenant(tenant) };
+    },
+  },
+  {
+    path: ['tenants', 'get'],
+    arguments: [{ name: 'id', required: true }],
+    summary: 'show one tenant',
+    options: {},
+    async run({ arguments: [id = ''], open }) {
+      const tenant = await (await open()).tenants.get(id);
+      return { result: tenant, text: formatTenant(tenant) };
+    },
+  },
+  {
+    path: ['tenants', 'list'],
+    arguments: [],
+    summary: 'list tenants by id',
+    options: pageOptions,
+    async run({ options, open }) {
+      const query = compact({ limit: integerOption(options, 'limit'), cursor: stringOption(options, 'cursor') });
+      const page = await (await open()).tenants.list(query);
+      const table = formatTable(
+        ['ID', 'CLIENT', 'PLAN', 'STATUS', 'CREATED', 'NAME'],
+        page.items.map((tenant) => [
+          tenant.id,
+          tenant.clientId,
+          tenant.plan,
+          tenant.status,
+          shortTime(tenant.createdAt),
+          orDash(tenant.name),
+        ]),
+      );
+      return { result: page, text: formatPage('tenants', table, page.items.length, page.nextCursor) };
+    },
+  },
+  {
+    path: ['tenants', 'update'],
+    arguments: [{ name: 'id', required: true }],
+    summary: 'change name, plan, settings or status (suspend / resume)',
+    options: {
+      ...fieldOptions,
+      status: { type: 'string', valueName: 'active|suspended', description: 'suspend or resume the tenant' },
+    },
+    async run({ arguments: [id = ''], options, open }) {
+      const patch = compact({
+        name: stringOption(options, 'name'),
+        plan: stringOption(options, 'plan'),
+        settings: jsonObjectOption<Record<string, Json>>(options, 'settings'),
+        status: stringOption(options, 'status') as Tenant['status'] | undefined,
+      });
+      const tenant = await (await open()).tenants.update(id, patch);
+      return { result: tenant, text: formatTenant(tenant) };
+    },
+  },
+  {
+    path: ['tenants', 'delete'],
+    arguments: [{ name: 'id', required: true }],
+    summary: 'purge a tenant and everything it owns; prints rows deleted per table',
+    options: {},
+    async run({ arguments: [id = ''], open }) {
+      const report = await (await open()).tenants.delete(id);
+      return { result: report, text: formatDeletion(report) };
+    },
+  },
+];
+
+function formatTenant(tenant: Tenant): string {
+  return formatRecord([
+    ['id', tenant.id],
+    ['client', tenant.clientId],
+    ['name', orDash(tenant.name)],
+    ['plan', tenant.plan],
+    ['status', tenant.status],
+    ['settings', inlineJson(tenant.settings)],
+    ['created', tenant.createdAt],
+    ['updated', tenant.updatedAt],
+  ]);
+}
+
+function formatDeletion(report: TenantDeletionReport): string {
+  const rows = Object.entries(report.deleted).map(([table, count]) => [table, String(count)]);
+  return `deleted tenant ${report.tenantId}\n${formatTable(['TABLE', 'ROWS'], rows)}`;
+}

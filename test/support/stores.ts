@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { afterAll, describe, inject } from 'vitest';
+import { createStrata, type Strata, type StrataOptions } from '../../src/index.ts';
+
+/** A storage back end the contract suite runs against. */
+export interface StoreTarget {
+  name: 'pglite' | 'postgres';
+  /** Opens a fresh, empty, migrated store. */
+  open(options?: StrataOptions): Promise<Strata>;
+}
+
+/** The superuser URL of a PostgreSQL server for the server tier (CI sets it). */
+export const serverUrl = process.env.STRATA_TEST_DATABASE_URL;
+
+let fixture: Blob | undefined;
+function pgliteFixture(): Blob {
+  fixture ??= new Blob([readFileSync(inject('pgliteFixture'))]);
+  return fixture;
+}
+
+let databaseCounter = 0;
+const createdDatabases: string[] = [];
+
+/** Creates an empty database on the test server and returns its URL. */
+export async function createServerDatabase(): Promise<string> {
+  if (serverUrl === undefined) throw new Error('STRATA_TEST_DATABASE_URL is not set');
+  databaseCounter += 1;
+  const name = `strata_t_${process.pid}_${databaseCounter}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  createdDatabases.push(name);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops the databases this worker created. */
+export async function dropServerDatabases(): Promise<void> {
+  if (serverUrl === undefined || createdDatabases.length === 0) return;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    for (const name of createdDatabases.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+const pgliteTarget: StoreTarget = {
+  name: 'pglite',
+  open: (options = {}) => createStrata({ loadDataDir: pgliteFixture(), ...options }),
+};
+
+const postgresTarget: StoreTarget = {
+  name: 'postgres',
+  open: async (options = {}) => createStrata({ databaseUrl: await createServerDatabase(), poolSize: 4, ...options }),
+};
+
+if (serverUrl === undefined) {
+  const banner = '!!! STRATA_TEST_DATABASE_URL is not set: the PostgreSQL server tier of the storage contract suite DID NOT RUN !!!';
+  if (process.env.CI === 'true') throw new Error(banner);
+  console.warn(`\n${banner}\n`);
+}
+
+/** PGlite always; the PostgreSQL server too when `STRATA_TEST_DATABASE_URL` is set. */
+export const storeTargets: StoreTarget[] = serverUrl === undefined ? [pgliteTarget] : [pgliteTarget, postgresTarget];
+
+/**
+ * Runs `suite` once per storage back end: the same contract holds for PGlite and PostgreSQL.
+ */
+export function describeEachStore(title: string, suite: (target: StoreTarget) => void): void {
+  for (const target of storeTargets) {
+    describe(`${title} [${target.name}]`, () => suite(target));
+  }
+  afterAll(dropServerDatabases);
+}
