@@ -4,6 +4,7 @@ import { type Queryable, quoteLiteral } from '../store/database.ts';
 import { commonTerms } from '../store/memory-reads.ts';
 import { type MemoryTable, memoryColumns, notExpired, visibilityTerms } from '../store/memory-tables.ts';
 import { SqlParams } from '../store/sql-params.ts';
+import { unionOrdered } from '../store/union-query.ts';
 import type { ScoredRow } from './search-rows.ts';
 
 /** Everything a retrieval list needs besides the query itself. */
@@ -44,7 +45,7 @@ export async function vectorCandidates(db: Queryable, request: CandidateRequest,
     if (indexed) terms.push(`m.tenant_id = ${quoteLiteral(request.identity.tenantId ?? '')}`);
     const select = `SELECT ${memoryColumns(table)}, ${distance} AS distance FROM ${table} m WHERE ${terms.join(' AND ')} ORDER BY distance LIMIT ${request.limit}`;
     // Iterative index scans may return rows slightly out of order: re-sort the materialised set.
-    parts.push(indexed ? `(WITH ann AS MATERIALIZED (${select}) SELECT * FROM ann ORDER BY distance)` : `(${select})`);
+    parts.push(indexed ? `WITH ann AS MATERIALIZED (${select}) SELECT * FROM ann ORDER BY distance` : select);
   }
   if (parts.length === 0) return [];
   if (request.tenantIndexed) {
@@ -52,10 +53,7 @@ export async function vectorCandidates(db: Queryable, request: CandidateRequest,
       String(Math.max(100, request.limit * 2)),
     ]);
   }
-  const result = await db.query<ScoredRow & { distance: number }>(
-    `${parts.join(' UNION ALL ')} ORDER BY distance LIMIT ${request.limit}`,
-    params.values,
-  );
+  const result = await db.query<ScoredRow & { distance: number }>(unionOrdered(parts, 'distance, memory_id', request.limit), params.values);
   return result.rows.map((row) => ({ ...row, score: 1 - row.distance }));
 }
 
@@ -81,9 +79,6 @@ export async function keywordCandidates(db: Queryable, request: CandidateRequest
       WHERE m.tsv @@ q AND ${terms.join(' AND ')} ORDER BY rank DESC LIMIT ${request.limit})`);
   }
   if (parts.length === 0) return [];
-  const result = await db.query<ScoredRow & { rank: number }>(
-    `${parts.join(' UNION ALL ')} ORDER BY rank DESC LIMIT ${request.limit}`,
-    params.values,
-  );
+  const result = await db.query<ScoredRow & { rank: number }>(unionOrdered(parts, 'rank DESC, memory_id', request.limit), params.values);
   return result.rows.map((row) => ({ ...row, score: row.rank }));
 }

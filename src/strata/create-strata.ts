@@ -87,6 +87,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
 }
 
 async function openDatabase(options: StrataOptions, appRole: string, statementTimeoutMs: number): Promise<Database> {
+  if (options.database !== undefined) return options.database;
   try {
     if (options.databaseUrl !== undefined) {
       return await openPostgresDatabase({

@@ -73,6 +73,9 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
     return inSession(engine, caller, async (db, resolved, tenant) => {
       const context = writeContext(resolved);
       if (prepared.some((memory) => memory.scope === 'user')) await ensureUser(db, resolved, context.now);
+      if (prepared.some((memory) => memory.scope === 'client')) {
+        await db.query('INSERT INTO clients (client_id) VALUES ($1) ON CONFLICT (client_id) DO NOTHING', [resolved.clientId]);
+      }
       const results = new Map<string, CreateMemoryResult>();
       for (const table of ['memories', 'shared_memories'] as const) {
         const group = uniqueByContent(prepared.filter((memory) => tableForScope(memory.scope) === table));

@@ -1,4 +1,5 @@
 import type { EmbeddingProvider } from '../models/embedding-provider.ts';
+import type { Database } from '../store/database.ts';
 
 /** Options for {@link createStrata}; every field has a default. */
 export interface StrataOptions {
@@ -8,6 +9,11 @@ export interface StrataOptions {
   inMemory?: boolean;
   /** A PGlite `dumpDataDir()` tarball to start from (test fixtures). */
   loadDataDir?: Blob;
+  /**
+   * An already opened database (advanced: tests and embedding hosts that manage their own
+   * PGlite). Strata migrates it, checks it, and closes it on `close()`.
+   */
+  database?: Database;
   /** PostgreSQL server URL; when set, used instead of PGlite. Default `DATABASE_URL`. */
   databaseUrl?: string;
   /** Connection pool size for a PostgreSQL server. Default 10. */

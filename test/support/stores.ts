@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, describe, inject } from 'vitest';
 import { createStrata, type Strata, type StrataOptions } from '../../src/index.ts';
+import type { Database } from '../../src/store/database.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { openPgliteDatabase } from '../../src/store/pglite-database.ts';
+import { openPostgresDatabase } from '../../src/store/postgres-database.ts';
 
 /** A storage back end the contract suite runs against. */
 export interface StoreTarget {
@@ -79,4 +83,19 @@ export function describeEachStore(title: string, suite: (target: StoreTarget) =>
     describe(`${title} [${target.name}]`, () => suite(target));
   }
   afterAll(dropServerDatabases);
+}
+
+/** Opens a bare migrated database of `target`'s kind, for tests that inspect SQL directly. */
+export async function openRawDatabase(target: StoreTarget, appRole = 'strata_app'): Promise<Database> {
+  const database =
+    target.name === 'pglite'
+      ? await openPgliteDatabase({ loadDataDir: pgliteFixture(), appRole, statementTimeoutMs: 30_000 })
+      : await openPostgresDatabase({
+          connectionString: await createServerDatabase(),
+          appRole,
+          statementTimeoutMs: 30_000,
+          maxConnections: 2,
+        });
+  await migrate(database, appRole);
+  return database;
 }

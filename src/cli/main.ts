@@ -1,0 +1,123 @@
+import { isStrataError } from '../index.ts';
+import { type OptionSpecs, oneLine, parseArguments, UsageError } from './args.ts';
+import type { CommandDefinition, CommandOutput } from './command.ts';
+import { commands, resolveCommand } from './commands.ts';
+import { globalOptions } from './common-options.ts';
+import { commandHelp, groupHelp, packageVersion, rootHelp, signature } from './help.ts';
+import type { CliIo } from './io.ts';
+import { formatJson } from './output.ts';
+import { callerContext, type OpenedStore, openStore, storeOptions } from './store.ts';
+
+/** Exit codes: a StrataError (or any failure at run time) is 1, a mistake on the command line 2. */
+const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
+
+// Every option any command knows: the first pass must skip option values to find the command words.
+const allOptions: OptionSpecs = Object.assign({}, globalOptions, ...commands.map((command) => command.options));
+
+/**
+ * Runs one `strata` command line (without the `node` and script words) and returns the exit
+ * code. Output goes to the injected streams, so tests call this in-process.
+ *
+ * @example
+ * const code = await runCli(['--json', 'tenants', 'create', 'acme'], { stdout, stderr, env: {}, stdin });
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const first = parseArguments(argv, allOptions, { lenient: true });
+    if (first.options.version === true && first.positionals.length === 0) {
+      io.stdout.write(`${first.options.json === true ? formatJson({ version: packageVersion() }) : packageVersion()}\n`);
+      return exitCodes.ok;
+    }
+    const resolution = resolveCommand(first.positionals);
+    if (first.options.help === true) {
+      const help =
+        resolution.kind === 'root'
+          ? rootHelp()
+          : resolution.kind === 'group'
+            ? groupHelp(resolution.group, resolution.members)
+            : commandHelp(resolution.command);
+      io.stdout.write(`${help}\n`);
+      return exitCodes.ok;
+    }
+    if (resolution.kind === 'root') throw new UsageError("missing command; run 'strata --help' for the list of commands");
+    if (resolution.kind === 'group') {
+      const names = resolution.members.map((command) => command.path[1]).join(', ');
+      throw new UsageError(`'${resolution.group}' needs a command (${names}); run 'strata ${resolution.group} --help'`);
+    }
+    return await runCommand(resolution.command, argv, io);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+async function runCommand(command: CommandDefinition, argv: readonly string[], io: CliIo): Promise<number> {
+  const name = command.path.join(' ');
+  const { options, positionals } = parseCommandLine(command, argv);
+  const operands = positionals.slice(command.path.length);
+  const required = command.arguments.filter((argument) => argument.required).length;
+  if (operands.length > command.arguments.length)
+    throw new UsageError(`${name}: unexpected argument '${operands[command.arguments.length]}'`);
+  if (operands.length < required) {
+    const missing = command.arguments[operands.length]?.name ?? 'argument';
+    throw new UsageError(`${name}: missing <${missing}> (usage: strata ${signature(command)})`);
+  }
+  let opening: Promise<OpenedStore> | undefined;
+  const open = async () => {
+    opening ??= openStore({ ...storeOptions(options, io.env), ...command.storeOptions }, callerContext(options, command.options));
+    return (await opening).caller;
+  };
+  let output: CommandOutput;
+  try {
+    output = await command.run({ arguments: operands, options, io, open });
+  } catch (error) {
+    // The run's error is the one to report; a failing close must not hide it.
+    await closeStore(opening).catch(() => undefined);
+    throw error;
+  }
+  // Always closed before exit: a PGlite data directory stays locked while its store is open.
+  await closeStore(opening);
+  const text = options.json === true ? formatJson(output.result) : output.text;
+  if (text !== '') io.stdout.write(`${text}\n`);
+  return exitCodes.ok;
+}
+
+function parseCommandLine(command: CommandDefinition, argv: readonly string[]) {
+  try {
+    return parseArguments(argv, { ...globalOptions, ...command.options });
+  } catch (error) {
+    // Say which command refused the option: it may be valid for another one.
+    if (error instanceof UsageError) throw new UsageError(`${command.path.join(' ')}: ${error.message}`);
+    throw error;
+  }
+}
+
+async function closeStore(opening: Promise<OpenedStore> | undefined): Promise<void> {
+  if (opening === undefined) return;
+  // A store that failed to open has nothing to close (createStrata cleans up after itself).
+  const opened = await opening.catch(() => undefined);
+  await opened?.store.close();
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    io.stderr.write(`strata: ${oneLine(error.message)}\n`);
+    return exitCodes.usage;
+  }
+  if (isStrataError(error)) {
+    io.stderr.write(`strata: ${error.code}: ${oneLine(error.message)}\n`);
+    return exitCodes.failure;
+  }
+  io.stderr.write(`strata: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+  return exitCodes.failure;
+}
+
+/** The `strata` executable: runs `process.argv` against the real process streams. */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  process.exitCode = await runCli(argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    // Touch process.stdin only when a command reads it: an open stdin handle can keep the process alive.
+    stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() },
+  });
+}

@@ -1,0 +1,59 @@
+import { type CallerContext, createStrata, optionsFromEnvironment, type Role, type Strata, type StrataOptions } from '../index.ts';
+import { type OptionSpecs, type OptionValues, stringOption, UsageError } from './args.ts';
+import type { callerOptions } from './common-options.ts';
+import type { CliIo } from './io.ts';
+
+/**
+ * Store options from the environment, overridden by `--data-dir` / `--database-url`. An
+ * explicit `--data-dir` means PGlite even when DATABASE_URL is set in the environment.
+ */
+export function storeOptions(options: OptionValues, env: CliIo['env']): StrataOptions {
+  const dataDir = stringOption(options, 'data-dir');
+  const databaseUrl = stringOption(options, 'database-url');
+  if (dataDir !== undefined && databaseUrl !== undefined) throw new UsageError('--data-dir and --database-url cannot be used together');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new UsageError('--database-url: must start with postgres:// or postgresql://');
+  }
+  const fromEnvironment = optionsFromEnvironment({ ...env });
+  if (dataDir !== undefined) {
+    const { databaseUrl: _ignored, ...rest } = fromEnvironment;
+    return { ...rest, dataDir };
+  }
+  return databaseUrl === undefined ? fromEnvironment : { ...fromEnvironment, databaseUrl };
+}
+
+/**
+ * The caller the global options name. Options a command redefines (`--client` on `tenants
+ * create`, `--role` on `users create`) describe the input there, not the caller.
+ */
+export function callerContext(options: OptionValues, commandOptions: OptionSpecs): CallerContext {
+  const given = (name: keyof typeof callerOptions) => (name in commandOptions ? undefined : stringOption(options, name));
+  const context: CallerContext = {};
+  const tenantId = given('tenant');
+  const userId = given('user');
+  const clientId = given('client');
+  const role = given('role');
+  if (tenantId !== undefined) context.tenantId = tenantId;
+  if (userId !== undefined) context.userId = userId;
+  if (clientId !== undefined) context.clientId = clientId;
+  // The library checks the role against its list and names the field.
+  if (role !== undefined) context.role = role as Role;
+  return context;
+}
+
+/** An opened store and the handle bound to the caller; close the store, not the handle. */
+export interface OpenedStore {
+  store: Strata;
+  caller: Strata;
+}
+
+/** Opens the store and binds the caller, closing the store again if binding fails. */
+export async function openStore(options: StrataOptions, context: CallerContext): Promise<OpenedStore> {
+  const store = await createStrata(options);
+  try {
+    return { store, caller: Object.keys(context).length === 0 ? store : store.as(context) };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

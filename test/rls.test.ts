@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createStrata, type Strata } from '../src/index.ts';
+import type { Database } from '../src/store/database.ts';
+import { describeEachStore, openRawDatabase } from './support/stores.ts';
+
+describeEachStore('row-level security', (target) => {
+  let database: Database;
+  let strata: Strata;
+  beforeAll(async () => {
+    database = await openRawDatabase(target);
+    strata = await createStrata({ database });
+    for (const tenantId of ['tenant-a', 'tenant-b']) {
+      await strata.tenants.create({ id: tenantId });
+      await strata.as({ tenantId }).memories.create({ content: `identical text`, scope: 'customer' });
+      await strata.as({ tenantId, userId: 'same-user' }).memories.create({ content: `identical text` });
+    }
+  });
+  afterAll(() => strata.close());
+
+  it('forces RLS with a real policy and a tenant_id-first key on every tenant table (read from the catalog)', async () => {
+    const tables = await database.asOwner(async (db) => {
+      const result = await db.query<{ name: string; enabled: boolean; forced: boolean; policies: string[]; key_first: string | null }>(
+        `SELECT c.relname AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+           coalesce((SELECT array_agg(pg_get_expr(p.polqual, p.polrelid)) FROM pg_policy p WHERE p.polrelid = c.oid), '{}') AS policies,
+           (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+             WHERE i.indrelid = c.oid AND i.indisprimary) AS key_first
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = current_schema() AND c.relkind = 'r'
+           AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+         ORDER BY 1`,
+      );
+      return result.rows;
+    });
+    expect(tables.map((table) => table.name)).toEqual([
+      'memories',
+      'memory_history',
+      'tenant_usage',
+      'tenant_vector_indexes',
+      'tenants',
+      'users',
+    ]);
+    for (const table of tables) {
+      expect(table, table.name).toMatchObject({ enabled: true, forced: true, key_first: 'tenant_id' });
+      expect(table.policies.length, table.name).toBeGreaterThan(0);
+      for (const policy of table.policies) expect(policy, table.name).toContain("current_setting('strata.tenant_id'");
+    }
+  });
+
+  it('includes tenant_id in every foreign key between tenant tables', async () => {
+    const keys = await database.asOwner(async (db) => {
+      const result = await db.query<{ name: string; child_columns: string[]; parent_columns: string[] }>(
+        `SELECT k.conname AS name,
+           (SELECT array_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey)) AS child_columns,
+           (SELECT array_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY(k.confkey)) AS parent_columns
+         FROM pg_constraint k
+         WHERE k.contype = 'f'
+           AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attname = 'tenant_id')
+           AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attname = 'tenant_id')`,
+      );
+      return result.rows;
+    });
+    expect(keys.length).toBeGreaterThan(4);
+    for (const key of keys) {
+      expect(key.child_columns, key.name).toContain('tenant_id');
+      expect(key.parent_columns, key.name).toContain('tenant_id');
+    }
+  });
+
+  it('runs sessions as a role that is neither superuser nor BYPASSRLS', async () => {
+    const role = await database.withSession({ role: 'member', tenantId: 'tenant-a' }, async (db) => {
+      const result = await db.query<{ name: string; superuser: boolean; bypass: boolean }>(
+        'SELECT current_user AS name, rolsuper AS superuser, rolbypassrls AS bypass FROM pg_roles WHERE rolname = current_user',
+      );
+      return result.rows[0];
+    });
+    expect(role).toEqual({ name: 'strata_app', superuser: false, bypass: false });
+  });
+
+  const rawTenantRows = (settings: Parameters<Database['withSession']>[0]) =>
+    database.withSession(settings, async (db) => {
+      // Deliberately no WHERE clause: only row-level security stands between tenants here.
+      const result = await db.query<{ tenant_id: string; user_id: string | null }>('SELECT tenant_id, user_id FROM memories ORDER BY 1, 2');
+      return result.rows.map((row) => `${row.tenant_id}/${row.user_id ?? '-'}`).sort();
+    });
+
+  it('isolates tenants and users in the database even without application filters', async () => {
+    expect(await rawTenantRows({ role: 'admin', tenantId: 'tenant-a' })).toEqual(['tenant-a/-']);
+    expect(await rawTenantRows({ role: 'member', tenantId: 'tenant-a', userId: 'same-user' })).toEqual([
+      'tenant-a/-',
+      'tenant-a/same-user',
+    ]);
+    expect(await rawTenantRows({ role: 'admin', tenantId: 'tenant-b', allUsers: true })).toEqual(['tenant-b/-', 'tenant-b/same-user']);
+  });
+
+  it('fails closed: no tenant context sees no tenant row, and writes are refused', async () => {
+    expect(await rawTenantRows({ role: 'platform' })).toEqual([]);
+    await expect(
+      database.withSession({ role: 'admin' }, (db) =>
+        db.query(`INSERT INTO users (tenant_id, user_id, role, created_at) VALUES ('tenant-a', 'intruder', 'admin', now())`),
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      database.withSession({ role: 'admin', tenantId: 'tenant-a' }, (db) =>
+        db.query(`INSERT INTO users (tenant_id, user_id, role, created_at) VALUES ('tenant-b', 'intruder', 'admin', now())`),
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('leaves no tenant setting behind after a commit or a failed transaction', async () => {
+    await database.withSession({ role: 'admin', tenantId: 'tenant-a' }, (db) => db.query('SELECT 1'));
+    await expect(database.withSession({ role: 'admin', tenantId: 'tenant-a' }, (db) => db.query('SELECT 1/0'))).rejects.toBeDefined();
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      const setting = await database.withSession({ role: 'admin' }, async (db) => {
+        const result = await db.query<{ tenant: string | null }>(`SELECT current_setting('strata.tenant_id', true) AS tenant`);
+        return result.rows[0]?.tenant;
+      });
+      expect(setting ?? '').toBe('');
+    }
+  });
+
+  it('is the policy that isolates: a permissive policy leaks, and restoring it stops the leak', async () => {
+    const policy = await database.asOwner(async (db) => {
+      const result = await db.query<{ qual: string }>(
+        `SELECT pg_get_expr(polqual, polrelid) AS qual FROM pg_policy WHERE polname = 'tenant_isolation' AND polrelid = 'memories'::regclass`,
+      );
+      return result.rows[0]?.qual;
+    });
+    if (policy === undefined) throw new Error('memories policy missing');
+    try {
+      await database.asOwner((db) => db.exec('ALTER POLICY tenant_isolation ON memories USING (true) WITH CHECK (true)'));
+      expect(await rawTenantRows({ role: 'admin', tenantId: 'tenant-a' })).toContain('tenant-b/same-user');
+    } finally {
+      await database.asOwner((db) => db.exec(`ALTER POLICY tenant_isolation ON memories USING (${policy}) WITH CHECK (${policy})`));
+    }
+    expect(await rawTenantRows({ role: 'admin', tenantId: 'tenant-a' })).toEqual(['tenant-a/-']);
+  });
+});
+
+describeEachStore('opening', (target) => {
+  it('refuses to run as a role that can bypass row-level security', async () => {
+    const database = await openRawDatabase(target, 'postgres');
+    await expect(createStrata({ database, databaseRole: 'postgres' })).rejects.toMatchObject({ code: 'misconfigured' });
+  });
+});
