@@ -128,7 +128,7 @@ class ChangeCommand implements fc.AsyncCommand<Model, Strata> {
     const target = model.memories[this.pick % model.memories.length];
     if (target === undefined) return;
     const memories = strata.as(this.actor.context).memories;
-    const result = await outcome(
+    const result = await outcome<unknown>(
       this.action === 'get'
         ? memories.get(target.id)
         : this.action === 'update'
