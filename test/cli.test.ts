@@ -93,6 +93,7 @@ describe.sequential('strata command line', () => {
     expectOneLineError(await cli(['tenants', 'list', '--scope', 'user']), 2, /^strata: tenants list: unknown option --scope/);
     expectOneLineError(await cli(['tenants', 'get']), 2, /^strata: tenants get: missing <id>/);
     expectOneLineError(await cli(['tenants', 'get', 'a', 'b']), 2, /^strata: tenants get: unexpected argument 'b'/);
+    expectOneLineError(await cli(['tenants', 'update', 'acme']), 2, /^strata: tenants update: give at least one of --name/);
   });
 
   it('creates, lists and deletes tenants', async () => {
@@ -166,6 +167,14 @@ describe.sequential('strata command line', () => {
     expect(listed.items.map((item) => item.id)).toEqual([memory.id]);
     await cliJson([...acme, 'memories', 'delete', memory.id]);
     expectOneLineError(await cli([...acme, 'memories', 'get', memory.id]), 1, /^strata: not_found: memory /);
+  });
+
+  it('runs maintenance for the operator only', async () => {
+    const report = await cliJson<{ model: string; tenants: number; rows: number }>(['re-embed', '--batch-size', '10']);
+    expect(report).toMatchObject({ model: expect.any(String), tenants: 1, rows: 0 });
+    const index = await cliJson<{ tenantId: string; index: string }>(['index', 'build', 'acme']);
+    expect(index.tenantId).toBe('acme');
+    expectOneLineError(await cli(['--tenant', 'acme', 'index', 'large']), 1, /^strata: forbidden: /);
   });
 
   it('runs the real bin/strata.js as a child process', async () => {

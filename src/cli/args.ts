@@ -129,3 +129,10 @@ export function compact<T extends object>(value: T): T {
 export function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
+
+/** An update with nothing to change is a usage mistake: say which options would change something. */
+export function nonEmptyPatch<T extends object>(patch: T, command: string, options: readonly string[]): T {
+  if (Object.keys(patch).length === 0)
+    throw new UsageError(`${command}: give at least one of ${options.map((name) => `--${name}`).join(', ')}`);
+  return patch;
+}

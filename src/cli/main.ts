@@ -113,6 +113,10 @@ function reportError(error: unknown, io: CliIo): number {
 
 /** The `strata` executable: runs `process.argv` against the real process streams. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  // A reader that stops early (`strata memories list | head`) is not a failure worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   process.exitCode = await runCli(argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -1,5 +1,5 @@
 import type { CreateMemoryInput, Json, ListMemoriesQuery, MetadataFilter, Scope } from '../index.ts';
-import { compact, integerOption, jsonObjectOption, stringOption } from './args.ts';
+import { compact, integerOption, jsonObjectOption, nonEmptyPatch, stringOption } from './args.ts';
 import type { CommandDefinition } from './command.ts';
 import { pageOptions } from './common-options.ts';
 import { textArgument } from './io.ts';
@@ -83,11 +83,15 @@ export const memoriesCommands: CommandDefinition[] = [
     },
     async run({ arguments: [id = ''], options, io, open }) {
       const text = stringOption(options, 'text');
-      const patch = compact({
-        content: text === undefined ? undefined : await textArgument(text, io),
-        metadata: jsonObjectOption<Record<string, Json>>(options, 'metadata'),
-        documentType: stringOption(options, 'type'),
-      });
+      const patch = nonEmptyPatch(
+        compact({
+          content: text === undefined ? undefined : await textArgument(text, io),
+          metadata: jsonObjectOption<Record<string, Json>>(options, 'metadata'),
+          documentType: stringOption(options, 'type'),
+        }),
+        'memories update',
+        ['text', 'metadata', 'type'],
+      );
       const memory = await (await open()).memories.update(id, patch);
       return { result: memory, text: formatMemory(memory) };
     },

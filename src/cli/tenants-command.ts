@@ -1,5 +1,5 @@
 import type { Json, Tenant, TenantDeletionReport } from '../index.ts';
-import { compact, integerOption, jsonObjectOption, stringOption } from './args.ts';
+import { compact, integerOption, jsonObjectOption, nonEmptyPatch, stringOption } from './args.ts';
 import type { CommandDefinition } from './command.ts';
 import { pageOptions } from './common-options.ts';
 import { formatPage, formatRecord, formatTable, inlineJson, orDash, shortTime } from './output.ts';
@@ -15,16 +15,12 @@ export const tenantsCommands: CommandDefinition[] = [
   {
     path: ['tenants', 'create'],
     arguments: [{ name: 'id', required: true }],
-    summary: 'create a tenant (a customer organisation)',
-    options: {
-      ...fieldOptions,
-      // Here --client names the tenant's client, not the caller's: the operator creates for any client.
-      client: { type: 'string', valueName: '<id>', description: "the client application it belongs to (default: the caller's)" },
-    },
+    // The tenant belongs to the caller's client: --client app1 creates it under app1.
+    summary: "create a tenant (a customer organisation) of the caller's --client application",
+    options: fieldOptions,
     async run({ arguments: [id = ''], options, open }) {
       const input = compact({
         id,
-        clientId: stringOption(options, 'client'),
         name: stringOption(options, 'name'),
         plan: stringOption(options, 'plan'),
         settings: jsonObjectOption<Record<string, Json>>(options, 'settings'),
@@ -74,12 +70,16 @@ export const tenantsCommands: CommandDefinition[] = [
       status: { type: 'string', valueName: 'active|suspended', description: 'suspend or resume the tenant' },
     },
     async run({ arguments: [id = ''], options, open }) {
-      const patch = compact({
-        name: stringOption(options, 'name'),
-        plan: stringOption(options, 'plan'),
-        settings: jsonObjectOption<Record<string, Json>>(options, 'settings'),
-        status: stringOption(options, 'status') as Tenant['status'] | undefined,
-      });
+      const patch = nonEmptyPatch(
+        compact({
+          name: stringOption(options, 'name'),
+          plan: stringOption(options, 'plan'),
+          settings: jsonObjectOption<Record<string, Json>>(options, 'settings'),
+          status: stringOption(options, 'status') as Tenant['status'] | undefined,
+        }),
+        'tenants update',
+        ['name', 'plan', 'settings', 'status'],
+      );
       const tenant = await (await open()).tenants.update(id, patch);
       return { result: tenant, text: formatTenant(tenant) };
     },

@@ -1,5 +1,5 @@
 import type { Json, User } from '../index.ts';
-import { compact, integerOption, jsonObjectOption, stringOption } from './args.ts';
+import { compact, integerOption, jsonObjectOption, nonEmptyPatch, stringOption } from './args.ts';
 import type { CommandDefinition } from './command.ts';
 import { pageOptions } from './common-options.ts';
 import { formatPage, formatRecord, formatTable, inlineJson, shortTime } from './output.ts';
@@ -58,10 +58,14 @@ export const usersCommands: CommandDefinition[] = [
     summary: "change a user's role or metadata",
     options: userOptions,
     async run({ arguments: [id = ''], options, open }) {
-      const patch = compact({
-        role: stringOption(options, 'role') as User['role'] | undefined,
-        metadata: jsonObjectOption<Record<string, Json>>(options, 'metadata'),
-      });
+      const patch = nonEmptyPatch(
+        compact({
+          role: stringOption(options, 'role') as User['role'] | undefined,
+          metadata: jsonObjectOption<Record<string, Json>>(options, 'metadata'),
+        }),
+        'users update',
+        ['role', 'metadata'],
+      );
       const user = await (await open()).users.update(id, patch);
       return { result: user, text: formatUser(user) };
     },

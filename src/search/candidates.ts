@@ -5,6 +5,7 @@ import { commonTerms } from '../store/memory-reads.ts';
 import { type MemoryTable, memoryColumns, notExpired, visibilityTerms } from '../store/memory-tables.ts';
 import { SqlParams } from '../store/sql-params.ts';
 import { unionOrdered } from '../store/union-query.ts';
+import { bm25Candidates } from './bm25.ts';
 import type { ScoredRow } from './search-rows.ts';
 
 /** Everything a retrieval list needs besides the query itself. */
@@ -49,11 +50,15 @@ export async function vectorCandidates(db: Queryable, request: CandidateRequest,
   }
   if (parts.length === 0) return [];
   if (request.tenantIndexed) {
-    await db.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [
+    // The index exists because this tenant is large: keep the planner from preferring a sort
+    // of the tenant's rows when its statistics are stale (PGlite has no autovacuum).
+    await db.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
+      set_config('enable_sort', 'off', true)`, [
       String(Math.max(100, request.limit * 2)),
     ]);
   }
   const result = await db.query<ScoredRow & { distance: number }>(unionOrdered(parts, 'distance, memory_id', request.limit), params.values);
+  if (request.tenantIndexed) await db.query(`SELECT set_config('enable_sort', 'on', true)`);
   return result.rows.map((row) => ({ ...row, score: 1 - row.distance }));
 }
 
@@ -63,22 +68,12 @@ export function queryWords(text: string): string[] {
 }
 
 /**
- * Rows matching any query word (PostgreSQL full text, English stemming and stop words),
- * ranked by cover density. OR semantics: a question rarely shares every word with its answer.
+ * Rows matching any query word (PostgreSQL full text, English stemming and stop words), ranked
+ * by Okapi BM25 over the caller's visible rows (see `bm25.ts`). OR semantics: a question rarely
+ * shares every word with its answer.
  */
 export async function keywordCandidates(db: Queryable, request: CandidateRequest, text: string): Promise<ScoredRow[]> {
   const words = queryWords(text);
   if (words.length === 0) return [];
-  const params = new SqlParams();
-  const tsquery = `to_tsquery('english', ${params.add(words.join(' | '))})`;
-  const parts: string[] = [];
-  for (const table of ['memories', 'shared_memories'] as const) {
-    const terms = baseTerms(table, request, params);
-    if (terms === null) continue;
-    parts.push(`(SELECT ${memoryColumns(table)}, ts_rank_cd(m.tsv, q) AS rank FROM ${table} m, ${tsquery} q
-      WHERE m.tsv @@ q AND ${terms.join(' AND ')} ORDER BY rank DESC LIMIT ${request.limit})`);
-  }
-  if (parts.length === 0) return [];
-  const result = await db.query<ScoredRow & { rank: number }>(unionOrdered(parts, 'rank DESC, memory_id', request.limit), params.values);
-  return result.rows.map((row) => ({ ...row, score: row.rank }));
+  return bm25Candidates(db, (table, params) => baseTerms(table, request, params)?.join(' AND ') ?? null, words, request.limit);
 }

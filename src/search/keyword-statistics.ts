@@ -49,7 +49,7 @@ export async function keywordStatistics(
     `SELECT NULL::text AS lexeme, (${sum((source) => capped(source, ''))})::text AS frequency, (${sum(lengths)})::text AS total_length
      UNION ALL
      SELECT l.lexeme, (${sum((source) => capped(source, 'm.tsv @@ l.query AND '))})::text, NULL
-     FROM (SELECT DISTINCT t.lexeme, quote_literal(t.lexeme)::tsquery AS query FROM unnest(to_tsvector('english', ${text})) t) l`,
+     FROM (SELECT DISTINCT t.lexeme, plainto_tsquery('simple', t.lexeme) AS query FROM unnest(to_tsvector('english', ${text})) t) l`,
     params.values,
   );
   let documents = 0;

@@ -2,6 +2,7 @@ import { StrataError } from '../core/errors.ts';
 import { parseOpaqueId } from '../core/ids.ts';
 import type { Queryable, SessionSettings } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
+import { SqlParams } from '../store/sql-params.ts';
 import { buildTenantIndex, dropTenantIndex } from '../store/vector-indexes.ts';
 import type { CallerContext } from './caller.ts';
 import { recordModel } from './embedding-model.ts';
@@ -90,21 +91,16 @@ export function createMaintenanceApi(engine: Engine, bound: CallerContext | unde
         searchable.map((row) => row.content),
         { purpose: 'document' },
       );
-      await run(settings, (db) =>
-        db.query(
-          `UPDATE ${table} m SET embedding = x.embedding::vector, embedding_model = $1
-           FROM unnest($2::uuid[], $4::text[]) AS x(memory_id, embedding) WHERE ${table === 'memories' ? 'm.tenant_id = $3 AND ' : ''}m.memory_id = x.memory_id`,
-          [
-            model,
-            batch.map((row) => row.memory_id),
-            settings.tenantId ?? null,
-            batch.map((row) => {
-              const index = searchable.indexOf(row);
-              return index < 0 ? null : JSON.stringify(vectors[index]);
-            }),
-          ],
-        ),
-      );
+      const params = new SqlParams();
+      const vectorTexts = batch.map((row) => {
+        const index = searchable.indexOf(row);
+        return index < 0 ? null : JSON.stringify(vectors[index]);
+      });
+      const tenantTerm = table === 'memories' ? `m.tenant_id = ${params.add(settings.tenantId)} AND ` : '';
+      const sql = `UPDATE ${table} m SET embedding = x.embedding::vector, embedding_model = ${params.add(model)}
+        FROM unnest(${params.add(batch.map((row) => row.memory_id))}::uuid[], ${params.add(vectorTexts)}::text[]) AS x(memory_id, embedding)
+        WHERE ${tenantTerm}m.memory_id = x.memory_id`;
+      await run(settings, (db) => db.query(sql, params.values));
       total += batch.length;
       progress(batch.length);
     }

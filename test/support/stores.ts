@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, inject } from 'vitest';
 import { createStrata, type Strata, type StrataOptions } from '../../src/index.ts';
@@ -12,6 +14,8 @@ export interface StoreTarget {
   name: 'pglite' | 'postgres';
   /** Opens a fresh, empty, migrated store. */
   open(options?: StrataOptions): Promise<Strata>;
+  /** A new, empty place to open stores at more than once (a data directory or a database). */
+  location(): Promise<StrataOptions>;
 }
 
 /** The superuser URL of a PostgreSQL server for the server tier (CI sets it). */
@@ -59,11 +63,13 @@ export async function dropServerDatabases(): Promise<void> {
 const pgliteTarget: StoreTarget = {
   name: 'pglite',
   open: (options = {}) => createStrata({ loadDataDir: pgliteFixture(), ...options }),
+  location: async () => ({ dataDir: mkdtempSync(join(tmpdir(), 'strata-test-')) }),
 };
 
 const postgresTarget: StoreTarget = {
   name: 'postgres',
   open: async (options = {}) => createStrata({ databaseUrl: await createServerDatabase(), poolSize: 4, ...options }),
+  location: async () => ({ databaseUrl: await createServerDatabase(), poolSize: 4 }),
 };
 
 if (serverUrl === undefined) {
