@@ -107,8 +107,11 @@ export async function runLocomoStoreBench(options: LocomoStoreBenchOptions = {})
     }
 
     const recall = {} as Record<SearchMode, RecallReport>;
-    for (const mode of modes) recall[mode] = await evaluateRecall(dataset, async (conversation) => rankings.get(conversation)?.[mode] ?? []);
-    const near500 = [...dataset.conversations].sort((left, right) => Math.abs(left.turns.length - 500) - Math.abs(right.turns.length - 500))[0];
+    for (const mode of modes)
+      recall[mode] = await evaluateRecall(dataset, async (conversation) => rankings.get(conversation)?.[mode] ?? []);
+    const near500 = [...dataset.conversations].sort(
+      (left, right) => Math.abs(left.turns.length - 500) - Math.abs(right.turns.length - 500),
+    )[0];
     const result: LocomoStoreBenchResult = {
       backend: strata.info.backend === 'pglite' ? 'pglite' : 'postgres',
       turns: countTurns(dataset),
@@ -204,7 +207,10 @@ type Fuser = (lists: QuestionLists) => string[];
 
 /** The fusion variants compared: each fuses the store's lists cut at a depth. */
 function fusionVariants(): Array<[string, Fuser]> {
-  const cut = (list: { keys: string[]; scores: number[] }, at: number) => ({ keys: list.keys.slice(0, at), scores: list.scores.slice(0, at) });
+  const cut = (list: { keys: string[]; scores: number[] }, at: number) => ({
+    keys: list.keys.slice(0, at),
+    scores: list.scores.slice(0, at),
+  });
   const variants: Array<[string, Fuser]> = [
     ['keyword alone', (lists) => lists.keyword.keys],
     ['vector alone', (lists) => lists.vector.keys],
@@ -249,7 +255,10 @@ function fusionVariants(): Array<[string, Fuser]> {
 }
 
 /** Recall of every fusion variant over the stored lists, best recall@10 first. */
-export async function evaluateFusionVariants(dataset: LocomoDataset, lists: ReadonlyMap<LocomoConversation, QuestionLists[]>): Promise<FusionRow[]> {
+export async function evaluateFusionVariants(
+  dataset: LocomoDataset,
+  lists: ReadonlyMap<LocomoConversation, QuestionLists[]>,
+): Promise<FusionRow[]> {
   const rows: FusionRow[] = [];
   for (const [name, fuse] of fusionVariants()) {
     const report = await evaluateRecall(dataset, async (conversation) => (lists.get(conversation) ?? []).map(fuse));
@@ -263,7 +272,8 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const results = [await runLocomoStoreBench({ dataset, fusionGrid: true, log })];
   const databaseUrl = process.env.DATABASE_URL;
-  if (databaseUrl !== undefined && databaseUrl !== '') results.push(await runLocomoStoreBench({ dataset, databaseUrl, fusionGrid: true, log }));
+  if (databaseUrl !== undefined && databaseUrl !== '')
+    results.push(await runLocomoStoreBench({ dataset, databaseUrl, fusionGrid: true, log }));
   for (const result of results) {
     for (const mode of modes) {
       const recall = [5, 10, 20].map((k) => percent(result.recall[mode].recall[k])).join(' ');

@@ -61,7 +61,8 @@ export async function loadPopulation(
 
   const batches: Batch[] = [];
   plan.sizes.forEach((size, rank) => {
-    for (let start = 0; start < size; start += options.batchSize) batches.push({ rank, start, count: Math.min(options.batchSize, size - start) });
+    for (let start = 0; start < size; start += options.batchSize)
+      batches.push({ rank, start, count: Math.min(options.batchSize, size - start) });
   });
   shuffle(batches, options.seed);
   const stored = plan.sizes.map(() => 0);

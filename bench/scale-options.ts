@@ -42,8 +42,10 @@ export interface ScaleOptions {
   analyze: boolean;
   /** Experiment: store embeddings inline (STORAGE PLAIN) instead of TOASTed. */
   plainStorage: boolean;
-  /** Where scale.md and scale.json go. */
+  /** Where the report goes. */
   outputDirectory: string;
+  /** Report file name without extension: `<name>.md` and `<name>.json`. */
+  reportName: string;
   /** Run the LoCoMo store benchmark too, if it exists. */
   locomo: boolean;
   seed: number;
@@ -66,7 +68,7 @@ const usage = `npm run bench -- [--full | --medium] [options]
   --admin-url URL (postgres://postgres:postgres@127.0.0.1:5432/postgres) --database NAME (strata_bench)
   --no-analyze   skip ANALYZE after loading (shows the as-shipped planner behaviour)
   --plain-storage   experiment: embeddings stored inline (ALTER ... SET STORAGE PLAIN)
-  --out DIR (bench/results) --no-locomo --seed N`;
+  --out DIR (bench/results) --name NAME (scale: NAME.md, NAME.json) --no-locomo --seed N`;
 
 const numbers = (text: string) => text.split(',').map((part) => Number(part.trim()));
 
@@ -99,6 +101,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
       'no-analyze': { type: 'boolean' },
       'plain-storage': { type: 'boolean' },
       out: { type: 'string' },
+      name: { type: 'string' },
       'no-locomo': { type: 'boolean' },
       seed: { type: 'string' },
       help: { type: 'boolean' },
@@ -139,6 +142,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     analyze: values['no-analyze'] !== true,
     plainStorage: values['plain-storage'] === true,
     outputDirectory: values.out ?? new URL('./results/', import.meta.url).pathname,
+    reportName: values.name ?? 'scale',
     locomo: values['no-locomo'] !== true,
     seed: number(values.seed, 42),
   };
@@ -148,7 +152,10 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
 
 function validate(options: ScaleOptions): void {
   const problems: string[] = [];
-  for (const backend of options.backends) if (backend !== 'postgres' && backend !== 'pglite') problems.push(`--backend: unknown ${backend}`);
+  for (const backend of options.backends)
+    if (backend !== 'postgres' && backend !== 'pglite') problems.push(`--backend: unknown ${backend}`);
+  if (!/^[a-z0-9-]+$/.test(options.reportName) || options.reportName.startsWith('locomo'))
+    problems.push('--name: letters, digits, -; not locomo-*');
   if (options.database === 'strata_test') problems.push('--database: strata_test belongs to the test suite');
   for (const [name, value] of Object.entries({ queries: options.queries, warmup: options.warmup, writers: options.writers })) {
     if (!Number.isInteger(value) || value < 0) problems.push(`--${name}: must be a whole number`);

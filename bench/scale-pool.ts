@@ -34,6 +34,8 @@ export function createProgress(label: string, total: number, intervalMs = 10_000
     lastLog = now;
     const seconds = (now - start) / 1000;
     const rate = done / Math.max(seconds, 1e-9);
-    process.stderr.write(`  ${label}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} in ${seconds.toFixed(0)} s (${rate.toFixed(0)}/s)\n`);
+    process.stderr.write(
+      `  ${label}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} in ${seconds.toFixed(0)} s (${rate.toFixed(0)}/s)\n`,
+    );
   };
 }

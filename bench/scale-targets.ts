@@ -45,7 +45,10 @@ export function checkTargets(result: BackendResult): TargetCheck[] {
     add(`largest (${result.population.largestStored.toLocaleString('en-US')}) vector p99 (ms)`, '≤ 30', largeVector.latency.p99, 30);
     add('largest recall@10', '≥ 0.95', largeVector.recall ?? 0, 0.95, true);
   }
-  const violations = [...result.bySize.flatMap((row) => row.measurements), ...result.sweep.flatMap((row) => [row.exact, row.hnsw ?? []].flat())]
+  const violations = [
+    ...result.bySize.flatMap((row) => row.measurements),
+    ...result.sweep.flatMap((row) => [row.exact, row.hnsw ?? []].flat()),
+  ]
     .map((measurement) => measurement.countViolations)
     .reduce((total, count) => total + count, 0);
   add('queries short of min(k, size) rows', '0', violations, 0, false, 6);
@@ -69,7 +72,10 @@ export function recommendThreshold(sweep: readonly SweepRow[]): { threshold: num
   }
   const index = rows.indexOf(winner);
   const before = index > 0 ? rows[index - 1] : undefined;
-  const range = before === undefined ? `at the smallest measured size` : `between ${before.size.toLocaleString('en-US')} and ${winner.size.toLocaleString('en-US')} rows`;
+  const range =
+    before === undefined
+      ? `at the smallest measured size`
+      : `between ${before.size.toLocaleString('en-US')} and ${winner.size.toLocaleString('en-US')} rows`;
   return {
     threshold: winner.size,
     reason: `HNSW overtakes exact scan ${range}: p50 ${formatNumber(winner.hnsw?.latency.p50 ?? Number.NaN)} ms vs ${formatNumber(winner.exact.latency.p50)} ms at ${winner.size.toLocaleString('en-US')}, recall ${formatNumber(winner.hnsw?.recall ?? Number.NaN)}`,

@@ -6,7 +6,7 @@ import { type DatabaseInfo, describeDatabase } from './scale-machine.ts';
 import { type MeasureContext, type MeasuredTenant, measureSearches, type SearchMeasurement } from './scale-measure.ts';
 import type { PopulationOptions, ScaleOptions } from './scale-options.ts';
 import { planTenants } from './scale-sizes.ts';
-import { type StorageSizes, readStorageSizes } from './scale-storage.ts';
+import { readStorageSizes, type StorageSizes } from './scale-storage.ts';
 import { elapsedMs, type LatencySummary } from './stats.ts';
 
 /** The library's default: tenants at or above it get their own HNSW index. */
@@ -144,12 +144,11 @@ export async function runScaleBench(kind: BenchBackend['kind'], options: ScaleOp
       for (const candidate of sweepTenants) {
         const exact = exactSweep.get(candidate.rank);
         if (exact === undefined) continue;
-        const measureHnsw = population.sweep.includes(candidate.planned);
-        if (measureHnsw && !buildSeconds.has(candidate.rank)) await build(candidate);
+        if (!buildSeconds.has(candidate.rank)) await build(candidate);
         rows.push({
           size: candidate.stored,
           exact,
-          hnsw: measureHnsw ? await measure([candidate], 'vector') : null,
+          hnsw: await measure([candidate], 'vector'),
           buildSeconds: buildSeconds.get(candidate.rank) ?? null,
         });
       }

@@ -16,7 +16,9 @@ describeEachStore('opening a store', (target) => {
     await strata.close();
     const reopened = await createStrata(location);
     try {
-      expect((await reopened.as({ tenantId: 'kept' }).memories.list()).items.map((memory) => memory.content)).toEqual(['survives a restart']);
+      expect((await reopened.as({ tenantId: 'kept' }).memories.list()).items.map((memory) => memory.content)).toEqual([
+        'survives a restart',
+      ]);
     } finally {
       await reopened.close();
     }

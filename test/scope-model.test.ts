@@ -35,14 +35,12 @@ interface Model {
 const actorArbitrary: fc.Arbitrary<Actor> = fc.oneof(
   fc.constant<Actor>({ context: { role: 'platform' }, clientId: 'default', role: 'platform' }),
   fc.constantFrom(...clients).map<Actor>((clientId) => ({ context: { clientId, role: 'client_admin' }, clientId, role: 'client_admin' })),
-  fc
-    .tuple(fc.constantFrom(...tenants), fc.constantFrom<'admin' | 'reader'>('admin', 'reader'))
-    .map<Actor>(([tenant, role]) => ({
-      context: { tenantId: tenant.tenantId, role },
-      clientId: tenant.clientId,
-      tenantId: tenant.tenantId,
-      role,
-    })),
+  fc.tuple(fc.constantFrom(...tenants), fc.constantFrom<'admin' | 'reader'>('admin', 'reader')).map<Actor>(([tenant, role]) => ({
+    context: { tenantId: tenant.tenantId, role },
+    clientId: tenant.clientId,
+    tenantId: tenant.tenantId,
+    role,
+  })),
   fc.tuple(fc.constantFrom(...tenants), fc.constantFrom(...users)).map<Actor>(([tenant, userId]) => ({
     context: { tenantId: tenant.tenantId, userId, role: 'member' },
     clientId: tenant.clientId,

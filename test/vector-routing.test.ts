@@ -18,11 +18,15 @@ describeEachStore('vector search routing', (target) => {
     const big = strata.as({ tenantId: 'big' });
     // Near-identical texts: the kind of neighbour that crowds a small tenant out of a shared index.
     for (let start = 0; start < bigSize; start += 500) {
-      await big.memories.createMany(Array.from({ length: 500 }, (_, index) => ({ content: `shipping update for order number ${start + index}` })));
+      await big.memories.createMany(
+        Array.from({ length: 500 }, (_, index) => ({ content: `shipping update for order number ${start + index}` })),
+      );
     }
-    await strata.as({ tenantId: 'small' }).memories.createMany(
-      Array.from({ length: 5 }, (_, index) => ({ content: `shipping update for order number ${index} (small tenant)` })),
-    );
+    await strata
+      .as({ tenantId: 'small' })
+      .memories.createMany(
+        Array.from({ length: 5 }, (_, index) => ({ content: `shipping update for order number ${index} (small tenant)` })),
+      );
   }, 180_000);
   afterAll(() => strata.close());
 

@@ -3,11 +3,13 @@ import type { CommandDefinition } from './command.ts';
 import { maintenanceCommands } from './maintenance-command.ts';
 import { memoriesCommands } from './memories-command.ts';
 import { searchCommands } from './search-command.ts';
+import { statusCommands } from './status-command.ts';
 import { tenantsCommands } from './tenants-command.ts';
 import { usersCommands } from './users-command.ts';
 
 /** Every `strata` command, in the order help lists them. */
 export const commands: readonly CommandDefinition[] = [
+  ...statusCommands,
   ...tenantsCommands,
   ...usersCommands,
   ...memoriesCommands,

@@ -17,6 +17,9 @@ export const inputLimits = {
   queryLength: 10_000,
 } as const;
 
+/** An update must set at least one field; a key present with an undefined value sets nothing. */
+const changesSomething = (patch: Record<string, unknown>) => Object.values(patch).some((value) => value !== undefined);
+
 /**
  * Parses `value` with `schema`; the first problem becomes `invalid_input` naming the field
  * path (e.g. `metadata.tags`, or `items.3.content` with prefix `items.3`), so a rejected call
@@ -108,7 +111,7 @@ export const updateMemorySchema = z
     metadata: metadataSchema.optional(),
     expiresAt: isoTimestamp.nullable().optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one field');
+  .refine(changesSomething, 'must change at least one field');
 
 const limitSchema = (maximum: number) => z.number().int().min(1).max(maximum);
 const cursorSchema = z.string().max(512);
@@ -171,7 +174,7 @@ export const updateTenantSchema = z
     settings: settingsSchema.optional(),
     status: z.enum(['active', 'suspended']).optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one field');
+  .refine(changesSomething, 'must change at least one field');
 
 /** Paging for tenant and user listings. */
 export const pageSchema = z.strictObject({
@@ -192,4 +195,4 @@ export const createUserSchema = z.strictObject({
 /** Input to `users.update`. */
 export const updateUserSchema = z
   .strictObject({ role: userRole.optional(), metadata: metadataSchema.optional() })
-  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one field');
+  .refine(changesSomething, 'must change at least one field');

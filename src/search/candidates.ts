@@ -52,10 +52,11 @@ export async function vectorCandidates(db: Queryable, request: CandidateRequest,
   if (request.tenantIndexed) {
     // The index exists because this tenant is large: keep the planner from preferring a sort
     // of the tenant's rows when its statistics are stale (PGlite has no autovacuum).
-    await db.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
-      set_config('enable_sort', 'off', true)`, [
-      String(Math.max(100, request.limit * 2)),
-    ]);
+    await db.query(
+      `SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
+      set_config('enable_sort', 'off', true)`,
+      [String(Math.max(100, request.limit * 2))],
+    );
   }
   const result = await db.query<ScoredRow & { distance: number }>(unionOrdered(parts, 'distance, memory_id', request.limit), params.values);
   if (request.tenantIndexed) await db.query(`SELECT set_config('enable_sort', 'on', true)`);

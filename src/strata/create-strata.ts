@@ -33,7 +33,7 @@ export interface Strata extends SearchApi {
   /** Runs `work` with `context` as the caller of every call inside it, across awaits. */
   withTenant<T>(context: CallerContext, work: () => Promise<T>): Promise<T>;
   /** Which back end and embedding model this store uses. */
-  readonly info: { backend: Database['kind']; embeddingModel: string; dimensions: number };
+  readonly info: { backend: Database['kind']; location: string; embeddingModel: string; dimensions: number };
   /** Waits for background index builds, then closes the database. */
   close(): Promise<void>;
 }
@@ -77,7 +77,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       tenantClients: new Map(),
       indexBuilds: new Map(),
     };
-    const strata = bind(engine, undefined);
+    const strata = bind(engine, undefined, describeLocation(options));
     if (!engine.defaults.multitenancy) await ensureDefaultTenant(strata, engine);
     return strata;
   } catch (error) {
@@ -121,7 +121,19 @@ async function ensureDefaultTenant(strata: Strata, engine: Engine): Promise<void
   }
 }
 
-function bind(engine: Engine, bound: CallerContext | undefined): Strata {
+/** Where the data lives, for people: a directory, `memory`, or a server URL without its password. */
+function describeLocation(options: StrataOptions): string {
+  if (options.database !== undefined) return 'caller-provided database';
+  if (options.databaseUrl !== undefined) {
+    const url = new URL(options.databaseUrl);
+    url.password = '';
+    return url.toString();
+  }
+  if (options.inMemory === true || options.loadDataDir !== undefined) return 'memory';
+  return resolve(options.dataDir ?? '.strata');
+}
+
+function bind(engine: Engine, bound: CallerContext | undefined, location: string): Strata {
   const memories = createMemoriesApi(engine, bound);
   const search = createSearchApi(engine, bound);
   return {
@@ -130,9 +142,9 @@ function bind(engine: Engine, bound: CallerContext | undefined): Strata {
     tenants: createTenantsApi(engine, bound),
     users: createUsersApi(engine, bound, memories),
     maintenance: createMaintenanceApi(engine, bound),
-    as: (context) => bind(engine, parseCallerContext(context)),
+    as: (context) => bind(engine, parseCallerContext(context), location),
     withTenant: (context, work) => engine.contexts.run(parseCallerContext(context), work),
-    info: { backend: engine.database.kind, embeddingModel: engine.embedder.model, dimensions: engine.embedder.dimensions },
+    info: { backend: engine.database.kind, location, embeddingModel: engine.embedder.model, dimensions: engine.embedder.dimensions },
     async close() {
       await Promise.allSettled(engine.indexBuilds.values());
       await engine.database.close();

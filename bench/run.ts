@@ -1,0 +1,77 @@
+/**
+ * `npm run bench`: the scale benchmark on server PostgreSQL and PGlite (quick by default,
+ * `--medium` or `--full` for bigger populations; `--help` lists the flags), then the LoCoMo
+ * store benchmark when it exists. Writes bench/results/scale.md and scale.json and prints a
+ * summary. Benchmarks are for people reading reports; CI does not run them.
+ */
+import { runLocomoIfPresent } from './run-locomo.ts';
+import { type BackendResult, runScaleBench } from './scale.ts';
+import { describeMachine } from './scale-machine.ts';
+import { parseScaleOptions } from './scale-options.ts';
+import { type ScaleReport, writeScaleReport } from './scale-report.ts';
+import { checkTargets, recommendThreshold } from './scale-targets.ts';
+import { formatNumber } from './stats.ts';
+
+function printSummary(report: ScaleReport, paths: readonly string[]): void {
+  const { machine } = report;
+  console.log(
+    `\nStrata scale bench (${report.options.preset}) — ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`,
+  );
+  for (const result of report.results) printBackend(result);
+  if ('skipped' in report.locomo) console.log(`\nLoCoMo store bench skipped: ${report.locomo.skipped}`);
+  else {
+    for (const summary of report.locomo) {
+      const modes = summary.modes.map(
+        (row) => `${row.mode} R@10 ${formatNumber(row.recallAt10 * 100)}% p50 ${formatNumber(row.medianMs)} ms`,
+      );
+      console.log(`\nLoCoMo store (${summary.backend}): ${modes.join('; ')} — see bench/results/locomo-store.md`);
+    }
+  }
+  console.log(`\nWrote ${paths.join(' and ')}`);
+}
+
+function printBackend(result: BackendResult): void {
+  console.log(`\n== ${result.backend}: ${result.database.version}, pgvector ${result.database.pgvector}`);
+  console.log(
+    `   ${result.population.tenants.toLocaleString('en-US')} tenants, ${result.population.stored.toLocaleString('en-US')} memories; ingest ${formatNumber(result.load.fullBatches.memoriesPerSecond)}/s (full batches), tenant create p50 ${formatNumber(result.tenantCreation.p50)} ms`,
+  );
+  for (const row of result.bySize) {
+    for (const measurement of row.measurements) {
+      const recall = measurement.recall === null ? '' : ` recall ${formatNumber(measurement.recall, 4)}`;
+      console.log(
+        `   ${row.label.padEnd(20)} ${row.route.padEnd(5)} ${measurement.mode.padEnd(7)} p50 ${formatNumber(measurement.latency.p50).padStart(6)} ms  p99 ${formatNumber(measurement.latency.p99).padStart(6)} ms${recall}  short ${measurement.countViolations}`,
+      );
+    }
+  }
+  console.log('   sweep (size: exact p50/p99 | hnsw p50/p99 recall):');
+  for (const row of result.sweep) {
+    const hnsw =
+      row.hnsw === null
+        ? '—'
+        : `${formatNumber(row.hnsw.latency.p50)}/${formatNumber(row.hnsw.latency.p99)} ms recall ${formatNumber(row.hnsw.recall ?? Number.NaN, 4)}`;
+    console.log(
+      `   ${row.size.toLocaleString('en-US').padStart(8)}: ${formatNumber(row.exact.latency.p50)}/${formatNumber(row.exact.latency.p99)} ms | ${hnsw}`,
+    );
+  }
+  const recommendation = recommendThreshold(result.sweep);
+  console.log(`   threshold: ${recommendation.threshold ?? 'no crossover'} — ${recommendation.reason}`);
+  const missed = checkTargets(result).filter((check) => !check.met);
+  console.log(
+    `   targets missed: ${missed.length === 0 ? 'none' : missed.map((check) => `${check.metric} ${check.measured} (target ${check.target})`).join('; ')}`,
+  );
+}
+
+const options = parseScaleOptions(process.argv.slice(2));
+const machine = await describeMachine();
+const results: BackendResult[] = [];
+for (const backend of options.backends) results.push(await runScaleBench(backend, options));
+const locomo = options.locomo ? await runLocomoIfPresent(options.backends, options.adminUrl) : { skipped: 'turned off with --no-locomo' };
+const report: ScaleReport = {
+  generatedAt: new Date().toISOString(),
+  commandLine: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+  options,
+  machine,
+  results,
+  locomo,
+};
+printSummary(report, await writeScaleReport(report, options.outputDirectory, options.reportName));
