@@ -61,7 +61,7 @@ describeEachStore('metadata filter language (fuzzed)', (target) => {
     const results = await strata
       .as({ tenantId: 'fuzz' })
       .memories.createMany(samples.map((metadata, index) => ({ content: `row ${index}`, metadata })));
-    results.forEach((result, index) => stored.push({ id: result.memory.id, metadata: samples[index] ?? {} }));
+    for (const [index, result] of results.entries()) stored.push({ id: result.memory.id, metadata: samples[index] ?? {} });
   });
   afterAll(() => strata.close());
 
