@@ -40,6 +40,8 @@ export interface ScaleOptions {
   database: string;
   /** ANALYZE after loading, as autovacuum would on a server (PGlite has no autovacuum). */
   analyze: boolean;
+  /** Experiment: turn the server's JIT off for the bench database (`ALTER DATABASE ... SET jit = off`). */
+  jitOff: boolean;
   /** Experiment: store embeddings inline (STORAGE PLAIN) instead of TOASTed. */
   plainStorage: boolean;
   /** Where the report goes. */
@@ -68,6 +70,7 @@ const usage = `npm run bench -- [--full | --medium] [options]
   --admin-url URL (postgres://postgres:postgres@127.0.0.1:5432/postgres) --database NAME (strata_bench)
   --no-analyze   skip ANALYZE after loading (shows the as-shipped planner behaviour)
   --plain-storage   experiment: embeddings stored inline (ALTER ... SET STORAGE PLAIN)
+  --no-jit   experiment: ALTER DATABASE <bench db> SET jit = off (server)
   --out DIR (bench/results) --name NAME (scale: NAME.md, NAME.json) --no-locomo --seed N`;
 
 const numbers = (text: string) => text.split(',').map((part) => Number(part.trim()));
@@ -100,6 +103,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
       database: { type: 'string' },
       'no-analyze': { type: 'boolean' },
       'plain-storage': { type: 'boolean' },
+      'no-jit': { type: 'boolean' },
       out: { type: 'string' },
       name: { type: 'string' },
       'no-locomo': { type: 'boolean' },
@@ -141,6 +145,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     database: values.database ?? 'strata_bench',
     analyze: values['no-analyze'] !== true,
     plainStorage: values['plain-storage'] === true,
+    jitOff: values['no-jit'] === true,
     outputDirectory: values.out ?? new URL('./results/', import.meta.url).pathname,
     reportName: values.name ?? 'scale',
     locomo: values['no-locomo'] !== true,

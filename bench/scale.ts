@@ -57,12 +57,15 @@ export async function runScaleBench(kind: BenchBackend['kind'], options: ScaleOp
     return result;
   };
   const backend =
-    kind === 'postgres' ? await openServerBackend(options.adminUrl, options.database, options.writers + 2) : await openPgliteBackend();
+    kind === 'postgres'
+      ? await openServerBackend(options.adminUrl, options.database, { poolSize: options.writers + 2, jitOff: options.jitOff })
+      : await openPgliteBackend();
   try {
     if (options.plainStorage) {
       await backend.owner(['ALTER TABLE memories ALTER COLUMN embedding SET STORAGE PLAIN']);
       notes.push('Experiment: embeddings stored inline (`ALTER TABLE memories ALTER COLUMN embedding SET STORAGE PLAIN`).');
     }
+    if (options.jitOff && kind === 'postgres') notes.push('Experiment: JIT turned off for the bench database (`SET jit = off`).');
     const database = await describeDatabase(backend);
     const plan = planTenants(population.tenants, population.memories, population.largest, [
       ...population.sweep,
