@@ -7,7 +7,7 @@ export interface Bm25Parameters {
 }
 
 /** The classic defaults (Robertson; Lucene and Elasticsearch use the same). */
-export const bm25Defaults: Bm25Parameters = { k1: 1.2, b: 0.75 };
+export const bm25Defaults: Bm25Parameters = { k1: 0.9, b: 0.4 };
 
 /**
  * Inverse document frequency as Lucene computes it: ln(1 + (N − df + 0.5) / (df + 0.5)). Unlike

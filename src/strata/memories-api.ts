@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { contentHash } from '../core/content.ts';
 import { invalidInput, notFound, StrataError } from '../core/errors.ts';
 import { isUuid } from '../core/ids.ts';
 import { createMemorySchema, inputLimits, listMemoriesSchema, parseInput, updateMemorySchema } from '../core/schemas.ts';
@@ -15,20 +14,14 @@ import type {
 } from '../core/types.ts';
 import type { Queryable } from '../store/database.ts';
 import { findMemory, listHistory, listMemories } from '../store/memory-reads.ts';
-import { type MemoryTable, tableForScope, toMemory } from '../store/memory-tables.ts';
-import {
-  deleteMemoryRow,
-  findByHashes,
-  insertMemories,
-  type PreparedMemory,
-  replaceMemory,
-  type WriteContext,
-} from '../store/memory-writes.ts';
+import { type MemoryTable, toMemory } from '../store/memory-tables.ts';
+import { deleteMemoryRow, replaceMemory, type WriteContext } from '../store/memory-writes.ts';
 import { addUsage } from '../store/usage.ts';
 import type { CallerContext } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { currentIdentity, type Engine, inSession, maybeIndexTenant } from './engine.ts';
+import { currentIdentity, type Engine, inSession } from './engine.ts';
 import { prepareMemories, type ScopedInput } from './prepare-memory.ts';
+import { storeMemories } from './store-memories.ts';
 
 /** Memory and document operations. */
 export interface MemoriesApi {
@@ -70,51 +63,7 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
       return { ...input, scope };
     });
     const prepared = await prepareMemories(engine, inputs, batch);
-    return inSession(engine, caller, async (db, resolved, tenant) => {
-      const context = writeContext(resolved);
-      if (prepared.some((memory) => memory.scope === 'user')) await ensureUser(db, resolved, context.now);
-      if (prepared.some((memory) => memory.scope === 'client')) {
-        await db.query('INSERT INTO clients (client_id) VALUES ($1) ON CONFLICT (client_id) DO NOTHING', [resolved.clientId]);
-      }
-      const results = new Map<string, CreateMemoryResult>();
-      for (const table of ['memories', 'shared_memories'] as const) {
-        const group = uniqueByContent(prepared.filter((memory) => tableForScope(memory.scope) === table));
-        if (group.length === 0) continue;
-        const { inserted, searchableCount } = await insertMemories(db, table, group, context);
-        const existing = await findByHashes(
-          db,
-          table,
-          group.filter((memory) => !inserted.has(memory.id)).map((memory) => memory.contentHash),
-          context,
-        );
-        for (const memory of group) {
-          if (inserted.has(memory.id)) {
-            results.set(memory.id, { memory: preparedToMemory(memory, resolved, context), deduplicated: false });
-            continue;
-          }
-          const row = existing.find(
-            (candidate) =>
-              candidate.content_hash === memory.contentHash &&
-              candidate.scope === memory.scope &&
-              (memory.scope !== 'user' || candidate.user_id === resolved.userId),
-          );
-          if (row === undefined)
-            throw new StrataError('conflict', 'content: a concurrent write changed this content; retry', { details: { field: 'content' } });
-          results.set(memory.id, { memory: toMemory(row, resolved.clientId), deduplicated: true });
-        }
-        if (table === 'memories' && resolved.tenantId !== undefined) maybeIndexTenant(engine, resolved.tenantId, searchableCount, tenant);
-      }
-      return prepared.map((memory) => {
-        const direct = results.get(memory.id);
-        if (direct !== undefined) return direct;
-        // The same content twice in one batch: the second is the first's duplicate.
-        const first = [...results.values()].find(
-          (result) => contentHash(result.memory.content) === memory.contentHash && result.memory.scope === memory.scope,
-        );
-        if (first === undefined) throw new StrataError('internal', 'batch result lost');
-        return { memory: first.memory, deduplicated: true };
-      });
-    });
+    return inSession(engine, caller, (db, resolved, tenant) => storeMemories(engine, db, writeContext(resolved), tenant, prepared));
   }
 
   async function locate(db: Queryable, caller: Identity, id: string) {
@@ -264,49 +213,6 @@ function wantedScopes(caller: Identity, scope: Scope | undefined): Scope[] {
 export function parseMemoryId(id: unknown): string {
   if (!isUuid(id)) throw invalidInput('id', 'must be a memory id (UUID)');
   return id;
-}
-
-/** Several inputs with the same content and scope collapse to the first. */
-function uniqueByContent(memories: PreparedMemory[]): PreparedMemory[] {
-  const seen = new Set<string>();
-  return memories.filter((memory) => {
-    const key = `${memory.scope}\u0000${memory.contentHash}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/** Users are created on their first user-scoped write, as members. */
-async function ensureUser(db: Queryable, identity: Identity, now: Date): Promise<void> {
-  await db.query(
-    `INSERT INTO users (tenant_id, user_id, role, created_at) VALUES ($1, $2, 'member', $3::timestamptz)
-     ON CONFLICT (tenant_id, user_id) DO NOTHING`,
-    [identity.tenantId, identity.userId, now.toISOString()],
-  );
-}
-
-function preparedToMemory(memory: PreparedMemory, identity: Identity, context: WriteContext): Memory {
-  const tenantScoped = memory.scope === 'customer' || memory.scope === 'user';
-  const now = context.now.toISOString();
-  return {
-    id: memory.id,
-    scope: memory.scope,
-    tenantId: tenantScoped ? (identity.tenantId ?? null) : null,
-    clientId: memory.scope === 'world' ? null : identity.clientId,
-    userId: memory.scope === 'user' ? (identity.userId ?? null) : null,
-    documentType: memory.documentType,
-    content: memory.content,
-    metadata: memory.metadata,
-    agentId: memory.agentId,
-    conversationId: memory.conversationId,
-    chunkCount: memory.chunks.length,
-    version: 1,
-    embeddingModel: context.model,
-    createdAt: now,
-    updatedAt: now,
-    expiresAt: memory.expiresAt,
-  };
 }
 
 export type { MemoryTable };

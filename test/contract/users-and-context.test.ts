@@ -20,7 +20,10 @@ describeEachStore('users', (target) => {
     await expect(admin.users.create({ id: 'bob' })).rejects.toMatchObject({ code: 'conflict' });
     expect((await admin.users.list()).items.map((user) => `${user.id}:${user.role}`)).toEqual(['ann:admin', 'bob:member']);
     expect((await admin.users.update('bob', { role: 'reader' })).role).toBe('reader');
-    expect(await strata.as({ tenantId: 'acme', userId: 'bob', role: 'reader' }).users.get('bob')).toMatchObject({ id: 'bob', role: 'reader' });
+    expect(await strata.as({ tenantId: 'acme', userId: 'bob', role: 'reader' }).users.get('bob')).toMatchObject({
+      id: 'bob',
+      role: 'reader',
+    });
     await expect(strata.as({ tenantId: 'acme', userId: 'bob', role: 'member' }).users.list()).rejects.toMatchObject({ code: 'forbidden' });
     await expect(strata.as({ tenantId: 'other', role: 'admin' }).users.get('bob')).rejects.toMatchObject({ code: 'not_found' });
   });
