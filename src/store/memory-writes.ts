@@ -5,7 +5,7 @@ import type { Queryable } from './database.ts';
 import { historyTable, type MemoryRow, type MemoryTable, memoryColumns } from './memory-tables.ts';
 import { SqlParams } from './sql-params.ts';
 import { type InsertColumn, insertUnnest } from './unnest-insert.ts';
-import { addUsage, type UsageDelta } from './usage.ts';
+import { addUsage, removedUsage, type UsageDelta } from './usage.ts';
 
 /** A memory ready to store: validated, chunked and embedded outside the transaction. */
 export interface PreparedMemory {
@@ -151,18 +151,12 @@ async function purgeExpiredDuplicates(db: Queryable, table: MemoryTable, memorie
   const owner = table === 'memories' ? 'tenant_id = $3' : 'TRUE';
   const params: unknown[] = [hashes, context.now.toISOString()];
   if (table === 'memories') params.push(context.identity.tenantId);
-  const removed = await db.query<{ chunk_count: number; bytes: number }>(
+  const removed = await db.query<{ kind: string; chunk_count: number; bytes: number }>(
     `DELETE FROM ${table} WHERE ${owner} AND content_hash = ANY($1::text[]) AND kind <> 'chunk'
-       AND expires_at <= $2::timestamptz RETURNING chunk_count, octet_length(content) AS bytes`,
+       AND expires_at <= $2::timestamptz RETURNING kind, chunk_count, octet_length(content) AS bytes`,
     params,
   );
-  if (table === 'memories' && removed.rows.length > 0) {
-    await addUsage(db, context.identity, {
-      memories: -removed.rows.length,
-      searchable: -removed.rows.reduce((total, row) => total + row.chunk_count, 0),
-      bytes: -removed.rows.reduce((total, row) => total + Number(row.bytes), 0),
-    });
-  }
+  if (table === 'memories' && removed.rows.length > 0) await addUsage(db, context.identity, removedUsage(removed.rows));
 }
 
 /** Finds stored top-level rows by content hash (for deduplicated creates). */

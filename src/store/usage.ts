@@ -21,3 +21,13 @@ export async function addUsage(db: Queryable, identity: Identity, delta: UsageDe
   );
   return Number(result.rows[0]?.searchable_count ?? 0);
 }
+
+/** The usage a set of deleted top-level rows gave back (chunk rows are counted by their parent). */
+export function removedUsage(rows: ReadonlyArray<{ kind: string; chunk_count: number; bytes: number | string }>): UsageDelta {
+  const top = rows.filter((row) => row.kind !== 'chunk');
+  return {
+    memories: -top.length,
+    searchable: -top.reduce((total, row) => total + row.chunk_count, 0),
+    bytes: -top.reduce((total, row) => total + Number(row.bytes), 0),
+  };
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidInput, notFound, StrataError } from '../core/errors.ts';
-import { isUuid } from '../core/ids.ts';
+import { isUuid, parseOpaqueId } from '../core/ids.ts';
 import { createMemorySchema, inputLimits, listMemoriesSchema, parseInput, updateMemorySchema } from '../core/schemas.ts';
 import { assertCanWrite, defaultWriteScope, type Identity, readableScopes, type Scope } from '../core/scope.ts';
 import type {
@@ -13,10 +13,10 @@ import type {
   UpdateMemoryInput,
 } from '../core/types.ts';
 import type { Queryable } from '../store/database.ts';
+import { eraseUserMemories } from '../store/erase-user.ts';
 import { findMemory, listHistory, listMemories } from '../store/memory-reads.ts';
 import { type MemoryTable, toMemory } from '../store/memory-tables.ts';
 import { deleteMemoryRow, replaceMemory, type WriteContext } from '../store/memory-writes.ts';
-import { addUsage } from '../store/usage.ts';
 import type { CallerContext } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { currentIdentity, type Engine, inSession } from './engine.ts';
@@ -153,26 +153,13 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
 
     async deleteAllForUser(userId) {
       const caller = identity();
-      const target = userId ?? caller.userId;
+      const target = userId === undefined ? caller.userId : parseOpaqueId('userId', userId);
       if (target === undefined) throw invalidInput('userId', 'name the user to erase');
       assertMayErase(caller, target);
       return inSession(
         engine,
         { ...caller, userId: target },
-        async (db, resolved) => {
-          const history = await db.query('DELETE FROM memory_history WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, target]);
-          const removed = await db.query<{ kind: string; chunk_count: number; bytes: number }>(
-            `DELETE FROM memories WHERE tenant_id = $1 AND user_id = $2 RETURNING kind, chunk_count, octet_length(content) AS bytes`,
-            [resolved.tenantId, target],
-          );
-          const top = removed.rows.filter((row) => row.kind !== 'chunk');
-          await addUsage(db, resolved, {
-            memories: -top.length,
-            searchable: -top.reduce((total, row) => total + row.chunk_count, 0),
-            bytes: -top.reduce((total, row) => total + Number(row.bytes), 0),
-          });
-          return { userId: target, memories: top.length, history: history.affectedRows };
-        },
+        async (db, resolved) => ({ userId: target, ...(await eraseUserMemories(db, resolved, target)) }),
         { allUsers: true },
       );
     },
