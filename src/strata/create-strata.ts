@@ -71,7 +71,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       contexts: createContextStore(),
       now,
       generateId: options.generateId ?? createUuidV7Generator(() => now().getTime()),
-      vectorIndexThreshold: options.vectorIndexThreshold ?? 20_000,
+      vectorIndexThreshold: options.vectorIndexThreshold ?? 5_000,
       autoIndex: options.autoIndex ?? true,
       tenantTables: await database.asOwner(tenantTablesChildrenFirst),
       tenantClients: new Map(),

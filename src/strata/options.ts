@@ -32,7 +32,7 @@ export interface StrataOptions {
   embedder?: EmbeddingProvider;
   /**
    * Searchable rows above which a tenant gets its own HNSW index; below it, vector search is an
-   * exact scan. Default 20,000.
+   * exact scan. Default 5,000 (chosen by measurement: bench/results/scale.md).
    */
   vectorIndexThreshold?: number;
   /** Build a tenant's index in the background when a write crosses the threshold. Default true. */
