@@ -1,109 +1,130 @@
 import type { Queryable } from '../store/database.ts';
 import { type MemoryTable, memoryColumns } from '../store/memory-tables.ts';
 import { SqlParams } from '../store/sql-params.ts';
-import { bm25Defaults, inverseDocumentFrequency } from './bm25-weights.ts';
-import { type KeywordStatistics, keywordStatistics, type LexemeFrequency, type StatisticsSource } from './keyword-statistics.ts';
+import { type KeywordPlan, planKeywordQuery } from './keyword-plan.ts';
+import { type KeywordSource, sampleKeywordStatistics } from './keyword-statistics.ts';
 import type { ScoredRow } from './search-rows.ts';
 
-/** Bounds that keep keyword search fast on a tenant with hundreds of thousands of rows. */
+/**
+ * Okapi BM25 parameters. k1 = 0.9, b = 0.4 are Anserini's defaults for short passages. On
+ * LoCoMo through the store (bench/results/locomo-store.md) they give 61.7% recall@10 against
+ * 60.3% for the textbook k1 = 1.2, b = 0.75; every setting tried with b ≤ 0.5 landed within
+ * about half a point of each other.
+ */
+export const bm25Parameters = { k1: 0.9, b: 0.4 };
+
+/**
+ * Bounds that keep a keyword query's cost independent of the tenant's size. A tenant with fewer
+ * visible rows than `sampleRows` gets exact BM25; `bench/locomo-store.ts` measures both.
+ */
 export const keywordLimits = {
-  /** Rows counted per statistic (visible rows, rows per lexeme). */
-  statisticsCap: 10_000,
-  /** Rows fetched by the index and ranked by the cheap prefilter: the lexemes whose rows fit. */
-  scanBudget: 20_000,
-  /** Rows scored exactly by BM25, the best by the prefilter. */
-  scoredPool: 2_000,
+  /** Visible rows read per table for corpus statistics. */
+  sampleRows: 5_000,
+  /** Rows fetched through the index for the rarer lexemes (estimated), and for rows holding every common one. */
+  fetchRows: 10_000,
+  /** Rows fetched holding any common lexeme, so that a page is never short. */
+  fallbackRows: 1_000,
 };
 
-/** A query lexeme with its weight. */
-export interface WeightedLexeme extends LexemeFrequency {
-  idf: number;
-}
-
-/** Builds each visible table's WHERE terms into `params`; null for a table the caller cannot read. */
+/** Builds a visible table's WHERE terms (alias `m`) into `params`; null when the caller reads none of it. */
 export type TermsBuilder = (table: MemoryTable, params: SqlParams) => string | null;
 
 /**
- * Okapi BM25 over the `tsv` column, computed in SQL at query time, with OR semantics over the
- * query's lexemes. Two statements in the caller's transaction: corpus statistics over the
- * visible rows, then retrieval and scoring.
+ * Ranks the visible rows holding any query lexeme by Okapi BM25 (Lucene's idf, which never
+ * goes negative), computed in SQL at query time in two statements: a bounded sample for corpus
+ * statistics (`sampleKeywordStatistics`), then fetching, weighing and scoring.
  *
- * Large tenants stay bounded. Retrieval goes through the GIN index with only the rarest
- * lexemes whose rows fit in `scanBudget` (always at least the rarest one): a common lexeme
- * ("Caroline" in a chat with Caroline) would otherwise pull in half the tenant, and rows that
- * hold only common lexemes score too low to matter once any rare lexeme matches. The rows
- * fetched are ordered by a cheap prefilter, the idf-weighted count of query lexemes they hold
- * (one tsvector lookup per lexeme, no unnesting), and only the best `scoredPool` are scored
- * exactly with term frequencies and length normalisation. Below those sizes (every tenant
- * under ~2,000 matching rows) the result is exact BM25.
+ * Which rows are fetched is planned from the sample (`planKeywordQuery`); every fetched row is
+ * scored exactly: term frequency from the tsvector positions, length as the number of distinct
+ * lexemes (`length(tsv)`; counting positions instead made no difference on LoCoMo), average
+ * length from the sample.
  */
 export async function bm25Candidates(
   db: Queryable,
   buildTerms: TermsBuilder,
+  tenantId: string | undefined,
   words: readonly string[],
   limit: number,
 ): Promise<ScoredRow[]> {
-  const statisticsParams = new SqlParams();
-  const sources: StatisticsSource[] = [];
+  const sampleParams = new SqlParams();
+  const sources: KeywordSource[] = [];
   for (const table of ['memories', 'shared_memories'] as const) {
-    const terms = buildTerms(table, statisticsParams);
+    const terms = buildTerms(table, sampleParams);
     if (terms !== null) sources.push({ table, terms });
   }
   if (sources.length === 0) return [];
-  const statistics = await keywordStatistics(db, sources, words, statisticsParams, keywordLimits.statisticsCap);
-  const lexemes = weighLexemes(statistics);
-  if (lexemes.length === 0) return [];
-  const retrieval = retrievalLexemes(lexemes, keywordLimits.scanBudget);
-
+  // These queries are cheap and short; compiling them with JIT (server PostgreSQL, on a large
+  // tenant's cost estimates) took longer than running them.
+  await db.query(`SELECT set_config('jit', 'off', true)`);
+  const sample = await sampleKeywordStatistics(db, sources, words, sampleParams, keywordLimits.sampleRows, tenantId);
+  const plan = planKeywordQuery(sample, keywordLimits.fetchRows);
+  if (plan === null) return [];
   const params = new SqlParams();
-  const lexemeQuery = (lexeme: string) => `plainto_tsquery('simple', ${params.add(lexeme)})`;
-  const retrievalQuery = retrieval.map((lexeme) => lexemeQuery(lexeme.lexeme)).join(' || ');
-  const prefilter = lexemes.map((lexeme) => `(m.tsv @@ ${lexemeQuery(lexeme.lexeme)})::int * ${lexeme.idf}`).join(' + ');
-  const queryTable = `SELECT * FROM unnest(${params.add(lexemes.map((lexeme) => lexeme.lexeme))}::text[], ${params.add(lexemes.map((lexeme) => lexeme.idf))}::float8[]) AS q(lexeme, idf)`;
-  const { k1, b } = bm25Defaults;
-  const averageLength = Math.max(statistics.averageLength, 1);
-  const parts: string[] = [];
-  for (const table of ['memories', 'shared_memories'] as const) {
-    const terms = buildTerms(table, params);
-    if (terms === null) continue;
-    const key = table === 'memories' ? 'm.tenant_id = top.tenant_id AND m.memory_id = top.memory_id' : 'm.memory_id = top.memory_id';
-    parts.push(`(SELECT ${memoryColumns(table)}, top.score FROM (
-        SELECT c.tenant_id, c.memory_id, s.score FROM (
-          SELECT ${table === 'memories' ? 'm.tenant_id' : 'NULL::text AS tenant_id'}, m.memory_id, m.tsv FROM ${table} m
-          WHERE m.tsv @@ (${retrievalQuery}) AND ${terms}
-          ORDER BY ${prefilter} DESC LIMIT ${keywordLimits.scoredPool}
-        ) c CROSS JOIN LATERAL (
-          SELECT sum(q.idf * cardinality(t.positions) * ${k1 + 1}
-            / (cardinality(t.positions) + ${k1} * (${1 - b} + ${b} * length(c.tsv) / ${averageLength}::float8))) AS score
-          FROM unnest(c.tsv) t JOIN query q ON q.lexeme = t.lexeme
-        ) s ORDER BY s.score DESC LIMIT ${limit}
-      ) top JOIN ${table} m ON ${key})`);
-  }
-  const result = await db.query<ScoredRow>(
-    `WITH query AS (${queryTable}) SELECT * FROM (${parts.join(' UNION ALL ')}) ranked ORDER BY score DESC LIMIT ${limit}`,
-    params.values,
-  );
+  const result = await db.query<ScoredRow>(scoringSql(plan, buildTerms, params, limit), params.values);
   return result.rows.map((row) => ({ ...row, score: Number(row.score) }));
 }
 
-/** Query lexemes present in some visible row, with Lucene's idf, rarest first. */
-export function weighLexemes(statistics: KeywordStatistics): WeightedLexeme[] {
-  const present = statistics.lexemes.filter((lexeme) => lexeme.documentFrequency > 0);
-  // Capped counts can leave the row count below a lexeme's: never let df exceed N.
-  const documents = Math.max(statistics.documents, ...present.map((lexeme) => lexeme.documentFrequency));
-  return present
-    .map((lexeme) => ({ ...lexeme, idf: inverseDocumentFrequency(documents, lexeme.documentFrequency) }))
-    .sort((left, right) => left.documentFrequency - right.documentFrequency || left.lexeme.localeCompare(right.lexeme));
+function scoringSql(plan: KeywordPlan, buildTerms: TermsBuilder, params: SqlParams, limit: number): string {
+  const { k1, b } = bm25Parameters;
+  const lexemes = params.add(plan.lexemes.map((lexeme) => lexeme.lexeme));
+  const frequencies = params.add(plan.lexemes.map((lexeme) => lexeme.documentFrequency));
+  const documents = `${params.add(plan.documents)}::float8`;
+  const averageLength = `${params.add(plan.averageLength)}::float8`;
+  // A tsquery cast from a bound literal is folded once at planning; a function building it
+  // would run again for every row the scan filters.
+  const query = (lexemeList: readonly string[], operator: '|' | '&') => `${params.add(tsqueryText(lexemeList, operator))}::tsquery`;
+  const branches: Array<[string, number]> = [];
+  if (plan.fetchAny.length > 0) branches.push([query(plan.fetchAny, '|'), keywordLimits.fetchRows]);
+  if (plan.common.length > 1) branches.push([query(plan.common, '&'), keywordLimits.fetchRows]);
+  if (plan.common.length > 0) branches.push([query(plan.common, '|'), keywordLimits.fallbackRows]);
+  const fetches: string[] = [];
+  const joins: string[] = [];
+  for (const table of ['memories', 'shared_memories'] as const) {
+    const terms = buildTerms(table, params);
+    if (terms === null) continue;
+    const keys = table === 'memories' ? 'm.tenant_id, m.memory_id' : 'NULL::text AS tenant_id, m.memory_id';
+    // Each branch leaves out the rows of the branches before it, so they can be appended as they are.
+    branches.forEach(([condition, rows], index) => {
+      const earlier = branches.slice(0, index).map(([previous]) => ` AND NOT (m.tsv @@ ${previous})`);
+      fetches.push(
+        `(SELECT '${table}'::text AS source, ${keys}, m.tsv FROM ${table} m
+          WHERE m.tsv @@ ${condition}${earlier.join('')} AND ${terms} LIMIT ${rows})`,
+      );
+    });
+    const match = table === 'memories' ? 'm.tenant_id = s.tenant_id AND m.memory_id = s.memory_id' : 'm.memory_id = s.memory_id';
+    joins.push(`SELECT ${memoryColumns(table)}, s.score FROM scored s JOIN ${table} m ON s.source = '${table}' AND ${match}`);
+  }
+  // `matches` holds, per fetched row, the query lexemes it holds with their counts: setweight
+  // marks the query's lexemes and ts_filter keeps only those (the column carries no weights of
+  // its own), so a row unnests to a few entries, not to its whole vocabulary (in PGlite, 8 times
+  // faster than unnesting every lexeme and joining).
+  return `WITH query AS (
+      SELECT q.lexeme, q.frequency FROM unnest(${lexemes}::text[], ${frequencies}::float8[]) AS q(lexeme, frequency)
+    ),
+    fetched AS MATERIALIZED (${fetches.join(' UNION ALL ')}),
+    matches AS MATERIALIZED (
+      SELECT f.source, f.tenant_id, f.memory_id, length(f.tsv) AS length, t.lexeme, cardinality(t.positions) AS frequency
+      FROM fetched f, unnest(ts_filter(setweight(f.tsv, 'A', ${lexemes}::text[]), '{a}')) t
+    ),
+    counted AS (SELECT x.lexeme, count(*) AS frequency FROM matches x GROUP BY x.lexeme),
+    weighted AS MATERIALIZED (
+      SELECT q.lexeme, ln(1 + (${documents} - d.frequency + 0.5) / (d.frequency + 0.5)) AS idf
+      FROM query q LEFT JOIN counted c ON c.lexeme = q.lexeme
+        CROSS JOIN LATERAL (SELECT least(${documents}, coalesce(q.frequency, c.frequency, 0)) AS frequency) d
+    ),
+    scored AS (
+      SELECT x.source, x.tenant_id, x.memory_id,
+        sum(w.idf * x.frequency * ${k1 + 1} / (x.frequency + ${k1} * (${1 - b} + ${b} * x.length / ${averageLength}))) AS score
+      FROM matches x JOIN weighted w ON w.lexeme = x.lexeme
+      GROUP BY x.source, x.tenant_id, x.memory_id ORDER BY score DESC, x.memory_id LIMIT ${limit}
+    )
+    SELECT * FROM (${joins.join(' UNION ALL ')}) ranked ORDER BY score DESC, memory_id LIMIT ${limit}`;
 }
 
-/** The rarest lexemes whose rows together fit in `budget`; at least the rarest one. */
-export function retrievalLexemes(lexemes: readonly WeightedLexeme[], budget: number): WeightedLexeme[] {
-  const chosen: WeightedLexeme[] = [];
-  let rows = 0;
-  for (const lexeme of lexemes) {
-    if (chosen.length > 0 && rows + lexeme.documentFrequency > budget) break;
-    chosen.push(lexeme);
-    rows += lexeme.documentFrequency;
-  }
-  return chosen;
+/**
+ * tsquery text matching `lexemes` exactly (no parsing or stemming), joined by `operator`. Each
+ * lexeme is quoted, with quotes and backslashes escaped, so no tsquery syntax can get through.
+ */
+export function tsqueryText(lexemes: readonly string[], operator: '|' | '&'): string {
+  return lexemes.map((lexeme) => `'${lexeme.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`).join(` ${operator} `);
 }

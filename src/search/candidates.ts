@@ -21,7 +21,12 @@ export interface CandidateRequest {
   tenantIndexed: boolean;
 }
 
-function baseTerms(table: MemoryTable, request: CandidateRequest, params: SqlParams): string[] | null {
+/**
+ * The WHERE terms (alias `m`) every search list applies to `table`: the caller's visibility,
+ * no whole documents (their chunks are searched), not expired, and the query's filters. Null
+ * when the caller reads nothing of `table`.
+ */
+export function baseTerms(table: MemoryTable, request: CandidateRequest, params: SqlParams): string[] | null {
   const visible = visibilityTerms(table, request.identity, request.scopes, params);
   if (visible === null) return null;
   return [visible, `m.kind <> 'document'`, notExpired(params, request.now), ...commonTerms(request.query, params)];
@@ -36,7 +41,6 @@ function baseTerms(table: MemoryTable, request: CandidateRequest, params: SqlPar
 export async function vectorCandidates(db: Queryable, request: CandidateRequest, embedding: readonly number[]): Promise<ScoredRow[]> {
   const params = new SqlParams();
   const vector = `${params.add(JSON.stringify(embedding))}::vector(${request.dimensions})`;
-  const distance = `(m.embedding::vector(${request.dimensions}) <=> ${vector})`;
   const parts: string[] = [];
   for (const table of ['memories', 'shared_memories'] as const) {
     const terms = baseTerms(table, request, params);
@@ -44,6 +48,8 @@ export async function vectorCandidates(db: Queryable, request: CandidateRequest,
     const indexed = table === 'memories' && request.tenantIndexed;
     // The literal repeats the index predicate so the planner can prove the partial index applies.
     if (indexed) terms.push(`m.tenant_id = ${quoteLiteral(request.identity.tenantId ?? '')}`);
+    // The index is on the typed expression; an exact scan skips the per-row cast (a quarter of its time).
+    const distance = indexed ? `(m.embedding::vector(${request.dimensions}) <=> ${vector})` : `(m.embedding <=> ${vector})`;
     const select = `SELECT ${memoryColumns(table)}, ${distance} AS distance FROM ${table} m WHERE ${terms.join(' AND ')} ORDER BY distance LIMIT ${request.limit}`;
     // Iterative index scans may return rows slightly out of order: re-sort the materialised set.
     parts.push(indexed ? `WITH ann AS MATERIALIZED (${select}) SELECT * FROM ann ORDER BY distance` : select);
@@ -55,7 +61,7 @@ export async function vectorCandidates(db: Queryable, request: CandidateRequest,
     await db.query(
       `SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
       set_config('enable_sort', 'off', true)`,
-      [String(Math.max(100, request.limit * 2))],
+      [String(Math.max(200, request.limit * 4))],
     );
   }
   const result = await db.query<ScoredRow & { distance: number }>(unionOrdered(parts, 'distance, memory_id', request.limit), params.values);
@@ -76,5 +82,6 @@ export function queryWords(text: string): string[] {
 export async function keywordCandidates(db: Queryable, request: CandidateRequest, text: string): Promise<ScoredRow[]> {
   const words = queryWords(text);
   if (words.length === 0) return [];
-  return bm25Candidates(db, (table, params) => baseTerms(table, request, params)?.join(' AND ') ?? null, words, request.limit);
+  const buildTerms = (table: MemoryTable, params: SqlParams) => baseTerms(table, request, params)?.join(' AND ') ?? null;
+  return bm25Candidates(db, buildTerms, request.identity.tenantId, words, request.limit);
 }

@@ -2,64 +2,88 @@ import type { Queryable } from '../store/database.ts';
 import type { MemoryTable } from '../store/memory-tables.ts';
 import type { SqlParams } from '../store/sql-params.ts';
 
-/** One query lexeme (English-stemmed) and the visible rows that hold it. */
-export interface LexemeFrequency {
-  lexeme: string;
-  /** Visible rows holding the lexeme, counted up to the cap. */
-  documentFrequency: number;
-}
-
-/** Corpus figures BM25 needs, over the caller's visible rows. */
-export interface KeywordStatistics {
-  /** Visible searchable rows, counted up to the cap. */
-  documents: number;
-  /** Mean document length in lexemes over the rows counted. */
-  averageLength: number;
-  lexemes: LexemeFrequency[];
-}
-
-/** Where the statistics are counted: each visible table with its WHERE terms. */
-export interface StatisticsSource {
+/** A visible table and the WHERE terms (alias `m`) that limit it to the caller's searchable rows. */
+export interface KeywordSource {
   table: MemoryTable;
   terms: string;
 }
 
+/** What the sample saw of one table. */
+export interface SampledTable {
+  table: MemoryTable;
+  /** Rows read, at most the sample size: fewer means these are all the visible rows. */
+  rows: number;
+  /** Sum of the rows' lengths in distinct lexemes. */
+  lexemeTotal: number;
+  /** Cheap count of the table's searchable rows for when the sample is full (see below). */
+  estimatedRows: number | null;
+}
+
+/** Corpus statistics from a bounded sample of the visible rows. */
+export interface KeywordSample {
+  size: number;
+  tables: SampledTable[];
+  /** Each distinct query lexeme (English analysis, as the `tsv` column) and the sampled rows holding it. */
+  lexemes: Array<{ lexeme: string; sampleHits: number }>;
+}
+
 /**
- * Counts, in one statement, the visible rows and, for each distinct lexeme of `words`, the
- * visible rows holding it. Lexemes come from `to_tsvector('english', ...)` of the query words,
- * the same analysis as the `tsv` column, so they match the index exactly. Each count stops at
- * `cap` rows (see `keywordLimits`): a count is an index lookup plus a heap visit per row, and
- * past a few thousand rows a term is common enough that its exact frequency barely moves the
- * ranking.
+ * Reads the newest `size` visible rows per table (ids are time-ordered; reading by key keeps the
+ * sample the same from one query to the next) once and counts, per distinct lexeme of `words`,
+ * the rows that hold it, with their lengths. A tenant with fewer rows than that is read whole,
+ * so its statistics are exact; a larger one gets estimates (see `planKeywordQuery`). The cost
+ * is bounded by `size` whatever the tenant's size, and it needs no index that row-level
+ * security could rule out.
+ *
+ * For a full sample, `estimatedRows` is the tenant's searchable row count kept for quotas
+ * (`tenant_usage`: every user's rows, not only the caller's visible ones — it only sets the
+ * scale of idf) or, for shared knowledge, the planner's row estimate.
  */
-export async function keywordStatistics(
+export async function sampleKeywordStatistics(
   db: Queryable,
-  sources: readonly StatisticsSource[],
+  sources: readonly KeywordSource[],
   words: readonly string[],
   params: SqlParams,
-  cap: number,
-): Promise<KeywordStatistics> {
+  size: number,
+  tenantId: string | undefined,
+): Promise<KeywordSample> {
   const text = params.add(words.join(' '));
-  const sum = (expression: (source: StatisticsSource) => string) => sources.map((source) => `(${expression(source)})`).join(' + ');
-  const capped = (source: StatisticsSource, condition: string) =>
-    `SELECT count(*) FROM (SELECT 1 FROM ${source.table} m WHERE ${condition}${source.terms} LIMIT ${cap}) s`;
-  const lengths = (source: StatisticsSource) =>
-    `SELECT coalesce(sum(length(s.tsv)), 0) FROM (SELECT m.tsv FROM ${source.table} m WHERE ${source.terms} LIMIT ${cap}) s`;
-  const result = await db.query<{ lexeme: string | null; frequency: string; total_length: string | null }>(
-    `SELECT NULL::text AS lexeme, (${sum((source) => capped(source, ''))})::text AS frequency, (${sum(lengths)})::text AS total_length
+  const anyWord = params.add(words.join(' | '));
+  const tenant = params.add(tenantId ?? null);
+  const branches = sources.map(
+    (source) =>
+      `(SELECT '${source.table}'::text AS source, m.tsv FROM ${source.table} m WHERE ${source.terms} ORDER BY m.memory_id DESC LIMIT ${size})`,
+  );
+  // Lexeme counts come from one pass over the matching sampled rows: setweight marks the query's
+  // lexemes, ts_filter keeps only them (the column has no weights of its own), so each row
+  // unnests to a few entries. A count per lexeme instead would scan the sample once each.
+  const result = await db.query<{ kind: 'table' | 'lexeme'; name: string; hits: number; lexemes: number; estimate: number | null }>(
+    `WITH query AS MATERIALIZED (
+       SELECT array_agg(DISTINCT t.lexeme) AS lexemes, to_tsquery('english', ${anyWord}) AS any_word
+       FROM unnest(to_tsvector('english', ${text})) t
+     ),
+     sample AS MATERIALIZED (${branches.join(' UNION ALL ')}),
+     hits AS (
+       SELECT t.lexeme, count(*) AS hits FROM sample s, query q, unnest(ts_filter(setweight(s.tsv, 'A', q.lexemes), '{a}')) t
+       WHERE s.tsv @@ q.any_word GROUP BY t.lexeme
+     )
+     SELECT 'table' AS kind, s.source AS name, count(*)::int AS hits, coalesce(sum(length(s.tsv)), 0)::int AS lexemes,
+       CASE WHEN s.source = 'memories'
+         THEN (SELECT u.searchable_count FROM tenant_usage u WHERE u.tenant_id = ${tenant})::float8
+         ELSE (SELECT c.reltuples FROM pg_class c WHERE c.oid = 'shared_memories'::regclass)::float8 END AS estimate
+     FROM sample s GROUP BY s.source
      UNION ALL
-     SELECT l.lexeme, (${sum((source) => capped(source, 'm.tsv @@ l.query AND '))})::text, NULL
-     FROM (SELECT DISTINCT t.lexeme, plainto_tsquery('simple', t.lexeme) AS query FROM unnest(to_tsvector('english', ${text})) t) l`,
+     SELECT 'lexeme', l.lexeme, coalesce(h.hits, 0)::int, 0, NULL
+     FROM query q CROSS JOIN unnest(q.lexemes) AS l(lexeme) LEFT JOIN hits h ON h.lexeme = l.lexeme`,
     params.values,
   );
-  let documents = 0;
-  let totalLength = 0;
-  const lexemes: LexemeFrequency[] = [];
+  const tables: SampledTable[] = [];
+  const lexemes: KeywordSample['lexemes'] = [];
   for (const row of result.rows) {
-    if (row.lexeme === null) {
-      documents = Number(row.frequency);
-      totalLength = Number(row.total_length ?? 0);
-    } else lexemes.push({ lexeme: row.lexeme, documentFrequency: Number(row.frequency) });
+    if (row.kind === 'table') {
+      const estimate = row.estimate === null ? null : Number(row.estimate);
+      tables.push({ table: row.name as MemoryTable, rows: Number(row.hits), lexemeTotal: Number(row.lexemes), estimatedRows: estimate });
+    } else lexemes.push({ lexeme: row.name, sampleHits: Number(row.hits) });
   }
-  return { documents, averageLength: documents > 0 ? totalLength / documents : 0, lexemes };
+  return { size, tables, lexemes };
 }
