@@ -38,8 +38,9 @@ function printBackend(result: BackendResult): void {
   for (const row of result.bySize) {
     for (const measurement of row.measurements) {
       const recall = measurement.recall === null ? '' : ` recall ${formatNumber(measurement.recall, 4)}`;
+      const queries = ` n=${measurement.latency.count}${measurement.cutShort ? ' (time budget)' : ''}`;
       console.log(
-        `   ${row.label.padEnd(20)} ${row.route.padEnd(5)} ${measurement.mode.padEnd(7)} p50 ${formatNumber(measurement.latency.p50).padStart(6)} ms  p99 ${formatNumber(measurement.latency.p99).padStart(6)} ms${recall}  short ${measurement.countViolations}`,
+        `   ${row.label.padEnd(20)} ${row.route.padEnd(5)} ${measurement.mode.padEnd(7)} p50 ${formatNumber(measurement.latency.p50).padStart(6)} ms  p99 ${formatNumber(measurement.latency.p99).padStart(6)} ms${recall}  short ${measurement.countViolations}${queries}`,
       );
     }
   }

@@ -21,6 +21,8 @@ export interface BenchBackend {
   readonly strata: Strata;
   /** Runs statements as the database owner and returns each one's rows. */
   owner(statements: readonly string[]): Promise<OwnerRows[]>;
+  /** One parameterised owner query on a kept connection (server only: PGlite has one connection, Strata's). */
+  ownerQuery?(sql: string, params: readonly unknown[]): Promise<OwnerRows>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,9 @@ export async function openServerBackend(
       for (const statement of statements) results.push((await superuser.query(statement)).rows);
       return results;
     },
+    async ownerQuery(sql, params) {
+      return (await superuser.query(sql, [...params])).rows;
+    },
     async close() {
       await strata.close();
       await superuser.end();
@@ -95,6 +100,11 @@ export async function openPgliteBackend(): Promise<BenchBackend> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Quotes a SQL string literal. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 function quoteName(name: string): string {

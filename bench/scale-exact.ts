@@ -1,4 +1,4 @@
-import type { EmbeddingProvider, SearchHit } from '../src/index.ts';
+import type { EmbeddingProvider } from '../src/index.ts';
 import type { Corpus } from './scale-corpus.ts';
 
 /** The true k nearest distances of each query within one tenant, computed outside the store. */
@@ -66,7 +66,7 @@ export async function recallOfHits(
   embedder: EmbeddingProvider,
   exact: ExactNeighbours,
   queryIndex: number,
-  hits: readonly SearchHit[],
+  hits: ReadonlyArray<{ content: string }>,
   limit: number,
 ): Promise<number> {
   const expected = Math.min(limit, exact.size);

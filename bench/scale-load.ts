@@ -30,6 +30,9 @@ export interface LoadReport {
 /** The id of the tenant at `rank` (0-based). */
 export const tenantId = (rank: number) => `t-${String(rank + 1).padStart(6, '0')}`;
 
+/** The rank of a tenant id made by {@link tenantId}. */
+export const rankOf = (id: string) => Number(id.slice(2)) - 1;
+
 interface Batch {
   rank: number;
   start: number;

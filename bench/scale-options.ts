@@ -20,12 +20,18 @@ export interface ScaleOptions {
   pglite: PopulationOptions;
   /** Sizes of the small (≤1k) tenants measured together. */
   smallSizes: number[];
-  /** Measured queries per tenant and mode (≥ 200 for a meaningful p99). */
+  /** Measured vector queries per tenant (≥ 200 for a meaningful p99). */
   queries: number;
+  /** Measured queries per tenant in the other modes (hybrid, keyword): informational, slow on big tenants. */
+  otherModeQueries: number;
+  /** Seconds per tenant the other modes may take (warmup included) before their measurement stops. */
+  otherModeBudgetSeconds: number;
   /** Warmup queries per tenant and mode, from a separate query set. */
   warmup: number;
   /** Results asked for (k). */
   limit: number;
+  /** `hnsw.ef_search` values tried on the largest tenant's index (server only); empty skips it. */
+  efSearch: number[];
   /** Modes of the by-size latency table; the sweep is always `vector`. */
   modes: SearchMode[];
   /** Concurrent writers loading a server (PGlite has one connection). */
@@ -42,8 +48,6 @@ export interface ScaleOptions {
   analyze: boolean;
   /** Experiment: turn the server's JIT off for the bench database (`ALTER DATABASE ... SET jit = off`). */
   jitOff: boolean;
-  /** Experiment: store embeddings inline (STORAGE PLAIN) instead of TOASTed. */
-  plainStorage: boolean;
   /** Where the report goes. */
   outputDirectory: string;
   /** Report file name without extension: `<name>.md` and `<name>.json`. */
@@ -65,11 +69,11 @@ const usage = `npm run bench -- [--full | --medium] [options]
   --pglite-tenants N --pglite-memories N --pglite-largest N   PGlite population (1000/60k/20k)
   --sweep 1000,5000,...  --pglite-sweep 1000,...   threshold sweep sizes
   --small 1000,300,...   small tenants measured as the "≤1k" row
-  --queries N (200) --warmup N (50) --limit K (10) --modes vector,hybrid
+  --queries N (200) --hybrid-queries N (60, other modes) --hybrid-budget SECONDS (45 per tenant) --warmup N (20) --limit K (10) --modes vector,hybrid
+  --ef-search 40,100,200,400   ef_search values tried on the largest tenant's index ('' skips; server)
   --writers N (4) --batch N (500) --creation-samples N (200)
   --admin-url URL (postgres://postgres:postgres@127.0.0.1:5432/postgres) --database NAME (strata_bench)
   --no-analyze   skip ANALYZE after loading (shows the as-shipped planner behaviour)
-  --plain-storage   experiment: embeddings stored inline (ALTER ... SET STORAGE PLAIN)
   --no-jit   experiment: ALTER DATABASE <bench db> SET jit = off (server)
   --out DIR (bench/results) --name NAME (scale: NAME.md, NAME.json) --no-locomo --seed N`;
 
@@ -94,15 +98,17 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
       small: { type: 'string' },
       queries: { type: 'string' },
       warmup: { type: 'string' },
+      'hybrid-queries': { type: 'string' },
+      'hybrid-budget': { type: 'string' },
       limit: { type: 'string' },
       modes: { type: 'string' },
+      'ef-search': { type: 'string' },
       writers: { type: 'string' },
       batch: { type: 'string' },
       'creation-samples': { type: 'string' },
       'admin-url': { type: 'string' },
       database: { type: 'string' },
       'no-analyze': { type: 'boolean' },
-      'plain-storage': { type: 'boolean' },
       'no-jit': { type: 'boolean' },
       out: { type: 'string' },
       name: { type: 'string' },
@@ -135,8 +141,11 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     },
     smallSizes: numbers(values.small ?? '1000,300,100,30,10,3,1'),
     queries: number(values.queries, 200),
-    warmup: number(values.warmup, 50),
+    otherModeQueries: number(values['hybrid-queries'], 60),
+    otherModeBudgetSeconds: number(values['hybrid-budget'], 45),
+    warmup: number(values.warmup, 20),
     limit: number(values.limit, 10),
+    efSearch: values['ef-search'] === '' ? [] : numbers(values['ef-search'] ?? '40,100,200,400'),
     modes: (values.modes ?? 'vector,hybrid').split(',') as SearchMode[],
     writers: number(values.writers, 4),
     batchSize: number(values.batch, 500),
@@ -144,7 +153,6 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     adminUrl: values['admin-url'] ?? process.env.STRATA_BENCH_ADMIN_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres',
     database: values.database ?? 'strata_bench',
     analyze: values['no-analyze'] !== true,
-    plainStorage: values['plain-storage'] === true,
     jitOff: values['no-jit'] === true,
     outputDirectory: values.out ?? new URL('./results/', import.meta.url).pathname,
     reportName: values.name ?? 'scale',

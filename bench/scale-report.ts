@@ -50,6 +50,27 @@ function targetSection(report: ScaleReport): string[] {
   return [...lines, ''];
 }
 
+function efSearchSection(report: ScaleReport): string[] {
+  const results = report.results.filter((result) => result.efSearch !== null);
+  if (results.length === 0) return [];
+  const lines = [
+    '## HNSW recall by ef_search (largest tenant)',
+    '',
+    "The largest tenant's index queried directly as the owner (no session setup, no row-level security) at several `hnsw.ef_search` values, to show what recall each buys; compare the library's own setting in `src/search/candidates.ts`.",
+    '',
+    '| back end | tenant size | ef_search | recall@10 (min) | p50 ms | p99 ms |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const result of results) {
+    for (const row of result.efSearch ?? []) {
+      lines.push(
+        `| ${result.backend} | ${count(result.population.largestStored)} | ${row.efSearch} | ${formatNumber(row.recall, 4)} (min ${formatNumber(row.minRecall, 2)}) | ${formatNumber(row.latency.p50)} | ${formatNumber(row.latency.p99)} |`,
+      );
+    }
+  }
+  return [...lines, ''];
+}
+
 function populationSection(report: ScaleReport): string[] {
   const lines = [
     '## Population and load',
@@ -64,13 +85,16 @@ function populationSection(report: ScaleReport): string[] {
       `| ${result.backend} | ${count(population.tenants)} | ${count(population.stored)} | ${count(population.largestStored)} | ${population.zipfExponent.toFixed(3)} | ${writers} | ${count(load.fullBatches.memoriesPerSecond)} | ${count(load.partialBatches.memoriesPerSecond)} (${count(load.partialBatches.calls)}) | ${formatNumber(load.fullBatches.callLatency.p50)} / ${formatNumber(load.fullBatches.callLatency.p99)} | ${count(load.tenantCreation.perSecond)} | ${formatNumber(result.tenantCreation.p50)} / ${formatNumber(result.tenantCreation.p99)} |`,
     );
   }
-  lines.push('', 'Phase wall times (s):', '');
+  lines.push(
+    '',
+    `Phase wall times in seconds, with the machine's 1-minute load average at the end of each (${report.machine.cores} cores; other work on the machine competes with the bench):`,
+    '',
+  );
   for (const result of report.results) {
-    lines.push(
-      `- ${result.backend}: ${Object.entries(result.phaseSeconds)
-        .map(([name, seconds]) => `${name} ${seconds}`)
-        .join(', ')}`,
+    const phases = Object.entries(result.phaseSeconds).map(
+      ([name, seconds]) => `${name} ${seconds} (load ${result.phaseLoadAverage[name] ?? '?'})`,
     );
+    lines.push(`- ${result.backend}: ${phases.join(', ')}`);
   }
   return [...lines, ''];
 }
@@ -79,24 +103,29 @@ function bySizeSection(report: ScaleReport): string[] {
   const lines = [
     '## Search latency by tenant size',
     '',
-    `Default routing (exact below ${count(20_000)} searchable rows, the tenant's HNSW index above), k = ${report.options.limit}, warm, one query at a time, ${report.options.queries} measured queries per tenant and mode after ${report.options.warmup} warmup queries.`,
+    `Default routing: \`maintenance.indexLargeTenants()\` indexed the tenants at or above the library's \`vectorIndexThreshold\` (route hnsw), the rest are scanned exactly; k = ${report.options.limit}, warm, one query at a time, ${report.options.queries} measured vector queries (${report.options.otherModeQueries} in other modes) per tenant after ${report.options.warmup} warmup queries per mode.`,
     '',
-    '| back end | tenants | route | mode | p50 ms | p90 ms | p99 ms | mean ms | recall@10 | short results |',
-    '|---|---|---|---|---:|---:|---:|---:|---:|---:|',
+    '| back end | tenants | route | mode | queries | p50 ms | p90 ms | p99 ms | mean ms | recall@10 | short results |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const result of report.results) {
     for (const row of result.bySize) {
       for (const measurement of row.measurements) {
         const { latency } = measurement;
         lines.push(
-          `| ${result.backend} | ${row.label} | ${row.route} | ${measurement.mode} | ${formatNumber(latency.p50)} | ${formatNumber(latency.p90)} | ${formatNumber(latency.p99)} | ${formatNumber(latency.mean)} | ${recallText(measurement)} | ${measurement.countViolations} |`,
+          `| ${result.backend} | ${row.label} | ${row.route} | ${measurement.mode} | ${latency.count}${measurement.cutShort ? ' (time budget)' : ''} | ${formatNumber(latency.p50)} | ${formatNumber(latency.p90)} | ${formatNumber(latency.p99)} | ${formatNumber(latency.mean)} | ${recallText(measurement)} | ${measurement.countViolations} |`,
         );
       }
     }
   }
   lines.push('');
   for (const result of report.results) {
-    lines.push(`- ${result.backend}: the ≤1k row pools tenants of sizes ${result.bySize[0]?.measurements[0]?.sizes.join(', ') ?? ''}.`);
+    lines.push(
+      `- ${result.backend}: \`indexLargeTenants()\` indexed ${result.indexLargeTenants.built.length} tenants in ${formatNumber(result.indexLargeTenants.seconds)} s.`,
+    );
+    const perTenant = result.bySize[0]?.measurements[0]?.perTenant ?? [];
+    const sizes = perTenant.map((tenant) => `${count(tenant.size)}: ${formatNumber(tenant.p50)} / ${formatNumber(tenant.p99)}`);
+    lines.push(`- ${result.backend}: the ≤1k row pools tenants of these sizes (vector p50 / p99 ms each): ${sizes.join('; ')}.`);
   }
   return [...lines, ''];
 }
@@ -105,7 +134,7 @@ function sweepSection(report: ScaleReport): string[] {
   const lines = [
     '## Threshold: exact scan vs per-tenant HNSW index',
     '',
-    'Vector search (k = 10) on single tenants of the given size inside the loaded store: first exact (no index), then after `maintenance.buildIndex` (m = 16, ef_construction = 64; ef_search = max(100, 2k), iterative scan).',
+    "Vector search (k = 10) on single tenants of the given size inside the loaded store: first exact (no index), then through the tenant's own index after `maintenance.buildIndex` (HNSW parameters and `hnsw.ef_search` as the library sets them, see `src/store/vector-indexes.ts` and `src/search/candidates.ts`).",
     '',
     '| back end | tenant size | exact p50 | exact p99 | exact recall | HNSW p50 | HNSW p99 | HNSW recall@10 (min) | index build s |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -185,6 +214,7 @@ export function renderScaleReport(report: ScaleReport): string {
     ...targetSection(report),
     ...bySizeSection(report),
     ...sweepSection(report),
+    ...efSearchSection(report),
     ...populationSection(report),
     ...storageSection(report),
     ...locomoSection(report),

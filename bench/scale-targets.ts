@@ -1,4 +1,5 @@
-import type { BackendResult, SizeRow, SweepRow } from './scale.ts';
+import type { BackendResult } from './scale.ts';
+import type { SizeRow, SweepRow } from './scale-phases.ts';
 import { formatNumber } from './stats.ts';
 
 /** One target from the issue and what each back end measured against it. */
