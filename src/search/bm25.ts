@@ -53,9 +53,6 @@ export async function bm25Candidates(
     if (terms !== null) sources.push({ table, terms });
   }
   if (sources.length === 0) return [];
-  // These queries are cheap and short; compiling them with JIT (server PostgreSQL, on a large
-  // tenant's cost estimates) took longer than running them.
-  await db.query(`SELECT set_config('jit', 'off', true)`);
   const sample = await sampleKeywordStatistics(db, sources, words, sampleParams, keywordLimits.sampleRows, tenantId);
   const plan = planKeywordQuery(sample, keywordLimits.fetchRows);
   if (plan === null) return [];
