@@ -33,18 +33,12 @@ const storeOptions = { autoIndex: false } as const;
  * Drops and re-creates `database` on the server behind `adminUrl`, then opens Strata on it.
  * Never touches any other database.
  */
-export async function openServerBackend(
-  adminUrl: string,
-  database: string,
-  options: { poolSize: number; jitOff: boolean },
-): Promise<BenchBackend> {
+export async function openServerBackend(adminUrl: string, database: string, options: { poolSize: number }): Promise<BenchBackend> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${quoteName(database)} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${quoteName(database)}`);
-    // Settings made here apply to every connection Strata's pool opens later.
-    if (options.jitOff) await admin.query(`ALTER DATABASE ${quoteName(database)} SET jit = off`);
   } finally {
     await admin.end();
   }

@@ -31,7 +31,7 @@ export async function describeMachine(): Promise<MachineInfo> {
   };
 }
 
-const settingNames = ['shared_buffers', 'work_mem', 'maintenance_work_mem', 'max_parallel_maintenance_workers', 'jit'];
+const settingNames = ['shared_buffers', 'work_mem', 'maintenance_work_mem', 'max_parallel_maintenance_workers'];
 
 /** Reads the version, pgvector version and key settings as the owner. */
 export async function describeDatabase(backend: BenchBackend): Promise<DatabaseInfo> {

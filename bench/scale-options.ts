@@ -46,8 +46,6 @@ export interface ScaleOptions {
   database: string;
   /** ANALYZE after loading, as autovacuum would on a server (PGlite has no autovacuum). */
   analyze: boolean;
-  /** Experiment: turn the server's JIT off for the bench database (`ALTER DATABASE ... SET jit = off`). */
-  jitOff: boolean;
   /** Where the report goes. */
   outputDirectory: string;
   /** Report file name without extension: `<name>.md` and `<name>.json`. */
@@ -74,7 +72,6 @@ const usage = `npm run bench -- [--full | --medium] [options]
   --writers N (4) --batch N (500) --creation-samples N (200)
   --admin-url URL (postgres://postgres:postgres@127.0.0.1:5432/postgres) --database NAME (strata_bench)
   --no-analyze   skip ANALYZE after loading (shows the as-shipped planner behaviour)
-  --no-jit   experiment: ALTER DATABASE <bench db> SET jit = off (server)
   --out DIR (bench/results) --name NAME (scale: NAME.md, NAME.json) --no-locomo --seed N`;
 
 const numbers = (text: string) => text.split(',').map((part) => Number(part.trim()));
@@ -109,7 +106,6 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
       'admin-url': { type: 'string' },
       database: { type: 'string' },
       'no-analyze': { type: 'boolean' },
-      'no-jit': { type: 'boolean' },
       out: { type: 'string' },
       name: { type: 'string' },
       'no-locomo': { type: 'boolean' },
@@ -153,7 +149,6 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     adminUrl: values['admin-url'] ?? process.env.STRATA_BENCH_ADMIN_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres',
     database: values.database ?? 'strata_bench',
     analyze: values['no-analyze'] !== true,
-    jitOff: values['no-jit'] === true,
     outputDirectory: values.out ?? new URL('./results/', import.meta.url).pathname,
     reportName: values.name ?? 'scale',
     locomo: values['no-locomo'] !== true,

@@ -60,10 +60,10 @@ export async function runScaleBench(kind: BenchBackend['kind'], options: ScaleOp
   };
   const backend =
     kind === 'postgres'
-      ? await openServerBackend(options.adminUrl, options.database, { poolSize: options.writers + 2, jitOff: options.jitOff })
+      ? await openServerBackend(options.adminUrl, options.database, { poolSize: options.writers + 2 })
       : await openPgliteBackend();
   try {
-    const notes = experimentNotes(backend, options);
+    const notes: string[] = [];
     const database = await describeDatabase(backend);
     const plan = planTenants(population.tenants, population.memories, population.largest, [
       ...population.sweep,
@@ -115,13 +115,6 @@ export async function runScaleBench(kind: BenchBackend['kind'], options: ScaleOp
   } finally {
     await backend.close();
   }
-}
-
-/** Notes on the experiments asked for (the server-side ones are applied when the database is created). */
-function experimentNotes(backend: BenchBackend, options: ScaleOptions): string[] {
-  const notes: string[] = [];
-  if (options.jitOff && backend.kind === 'postgres') notes.push('Experiment: JIT turned off for the bench database (`SET jit = off`).');
-  return notes;
 }
 
 /** Picks the measured tenants out of the plan: pinned round sizes, the ≤1k group and the largest. */
