@@ -195,8 +195,11 @@ function byScore(keywordWeight: number, depth: number, normalisation: [ScoreNorm
     ]);
 }
 
-function fusionVariants(): Array<[string, Fusion, number]> {
-  const variants: Array<[string, Fusion, number]> = [
+/** A variant: its name, its fusion, the conversation-context share, and how many fused rows are context anchors (default all). */
+type Variant = [string, Fusion, number, number?];
+
+function fusionVariants(): Variant[] {
+  const variants: Variant[] = [
     ['keyword alone', byScore(1, 100), 0],
     ['vector alone', byScore(0, 100), 0],
     ['RRF k=60, equal weights, depth 80 (previous default)', rrf(60, 1, 80), 0],
@@ -220,6 +223,8 @@ function fusionVariants(): Array<[string, Fusion, number]> {
     for (const depth of [40, 80])
       variants.push([`BM25/max ×0.8 + cosine ×0.2, depth ${depth} + conversation context ×${share}`, byScore(0.8, depth), share]);
   }
+  // The shipped default: anchors are the best 2× the page size (limit 20).
+  variants.push(['BM25/max ×0.8 + cosine ×0.2, depth 80 + conversation context ×0.5, 40 anchors (default)', byScore(0.8, 80), 0.5, 40]);
   return variants;
 }
 
@@ -240,12 +245,13 @@ async function evaluateFusionVariants(
   lists: ReadonlyMap<LocomoConversation, QuestionLists[]>,
 ): Promise<FusionRow[]> {
   const rows: FusionRow[] = [];
-  for (const [name, fuse, share] of fusionVariants()) {
+  for (const [name, fuse, share, anchors] of fusionVariants()) {
     const rank = async (conversation: LocomoConversation) =>
       (lists.get(conversation) ?? []).map((questionLists) => {
         const fused = fuse(questionLists);
         const scores = new Map(fused.map(({ key, score }) => [key, score]));
-        const final = share > 0 ? withConversationContext(scores, neighbourPairs(conversation, [...scores.keys()]), share) : scores;
+        const anchorKeys = fused.slice(0, anchors ?? fused.length).map(({ key }) => key);
+        const final = share > 0 ? withConversationContext(scores, neighbourPairs(conversation, anchorKeys), share) : scores;
         return [...final.entries()].sort((left, right) => right[1] - left[1]).map(([key]) => key);
       });
     const report = await evaluateRecall(dataset, rank);
@@ -337,9 +343,13 @@ function renderReport(dataset: LocomoDataset, results: readonly LocomoStoreBench
   return `${[...lines, '', findings].join('\n')}\n`;
 }
 
-const findings = `## Findings
+const findings = `## Findings and the chosen defaults
 
-(see the report of the change for the narrative)`;
+- **Keyword = Okapi BM25 in SQL** (\`src/search/bm25.ts\`), over the English \`tsv\` column, OR of the query's lexemes, idf from the caller's visible rows. The ranking it replaced (\`ts_rank_cd\`) gave 48.7 / 57.2 / 64.9 here. BM25 parameters, recall@10: k1 1.2, b 0.75 (textbook) 60.3; k1 0.9, b 0.4 (Anserini's default, chosen) 61.7; b between 0 and 0.5 with k1 0.5–1.2 all gave 61.6–62.3, so nothing finer was tuned. Document length as distinct lexemes or as positions, and average length from the corpus, from the matching rows or a constant: all within 0.1 point. The plain in-memory BM25 reference (\`bench/results/locomo-embedders.md\`) is 59.8 on the same "Speaker: text" turns; PostgreSQL's Snowball stemmer does slightly better than its light stemmer.
+- **Fusion alone cannot lift hybrid much with the offline embedder.** The table above: equal-weight RRF (the previous default) costs 7 points against BM25 alone; weighting the keyword list or fusing normalised scores recovers BM25's level and adds at most 0.3 point. The hash embedder carries no information BM25 lacks (no synonyms, no idf); a real embedding model is where fusion pays.
+- **Conversational context is the gain.** Questions often match the turn that asks ("What did you research?") while the evidence is the reply next to it. Adding to each row half of the best fused score among its neighbours in its conversation (same conversation id, adjacent by creation order, visible to the caller) takes recall@10 from 62.0 to 67.4 with every fused row as an anchor, or 67.3 with the best 2× page size (the default, a third of the lookups), and holds on both halves of the data (68.4 / 66.2). A share of 0.7 scored 0.2 higher; 0.5 was kept so a neighbour never comes close to outranking the direct match it borrows from. It only acts on memories that carry a conversation id.
+- **Defaults** (\`hybridSettings\` in \`src/search/run-search.ts\`): BM25 ÷ list maximum × 0.8 + cosine × 0.2, lists 4× the page size deep (at least 40), conversation context share 0.5 over the best 2× page-size rows.
+- **Scale** (measured separately on a 500,000-row tenant built from these turns, 30 questions, limit 10): keyword search reads a 5,000-row sample for statistics, then fetches only the rows of lexemes estimated to fit 10,000 rows plus rows holding every common lexeme; its top 10 reached 98% of the exact BM25 top 10's score (94% of hits at the exact top-10 score). Median latency: server PostgreSQL 15 0.26 s (\`ts_rank_cd\` before: 0.54 s), PGlite 2.1 s (before: 2.8 s). Row-level security keeps the GIN index from evaluating \`tsv @@ query\` (the operator is not LEAKPROOF), so every fetch scans the tenant's rows; with \`ts_match_vq\` marked LEAKPROOF (a superuser migration, not applied) the same queries took 0.07 s on the server and 0.23 s on PGlite.`;
 
 async function main(): Promise<void> {
   const dataset = await loadLocomo();

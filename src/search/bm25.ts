@@ -34,6 +34,13 @@ export type TermsBuilder = (table: MemoryTable, params: SqlParams) => string | n
  * goes negative), computed in SQL at query time in two statements: a bounded sample for corpus
  * statistics (`sampleKeywordStatistics`), then fetching, weighing and scoring.
  *
+ * Under row-level security PostgreSQL will not use `tsv @@ query` as an index condition: the
+ * operator is not marked LEAKPROOF, so it may only run after the policy checks. The GIN index
+ * then narrows by tenant only, and fetching rows by lexeme scans the tenant's rows (about
+ * 0.6 s at 500,000 rows on a server; see bench/results/locomo-store.md, where marking the
+ * operator LEAKPROOF brings it to about 0.1 s). The plan below keeps to one such scan, and is
+ * bounded by `keywordLimits` once the index can be used.
+ *
  * Which rows are fetched is planned from the sample (`planKeywordQuery`); every fetched row is
  * scored exactly: term frequency from the tsvector positions, length as the number of distinct
  * lexemes (`length(tsv)`; counting positions instead made no difference on LoCoMo), average
@@ -67,13 +74,17 @@ function scoringSql(plan: KeywordPlan, buildTerms: TermsBuilder, params: SqlPara
   const frequencies = params.add(plan.lexemes.map((lexeme) => lexeme.documentFrequency));
   const documents = `${params.add(plan.documents)}::float8`;
   const averageLength = `${params.add(plan.averageLength)}::float8`;
-  // A tsquery cast from a bound literal is folded once at planning; a function building it
-  // would run again for every row the scan filters.
-  const query = (lexemeList: readonly string[], operator: '|' | '&') => `${params.add(tsqueryText(lexemeList, operator))}::tsquery`;
+  // Rows wanted in full are fetched under one condition: where the index cannot apply `@@` (see
+  // `bm25Candidates`) each condition is a scan of the tenant. The fallback scan stops as soon as
+  // it has its few rows. A tsquery cast from a bound literal is folded once at planning, where
+  // a function building it would run again for every row a scan filters.
+  const wanted = [
+    ...(plan.fetchAny.length > 0 ? [tsqueryText(plan.fetchAny, '|')] : []),
+    ...(plan.common.length > 1 ? [`(${tsqueryText(plan.common, '&')})`] : []),
+  ];
   const branches: Array<[string, number]> = [];
-  if (plan.fetchAny.length > 0) branches.push([query(plan.fetchAny, '|'), keywordLimits.fetchRows]);
-  if (plan.common.length > 1) branches.push([query(plan.common, '&'), keywordLimits.fetchRows]);
-  if (plan.common.length > 0) branches.push([query(plan.common, '|'), keywordLimits.fallbackRows]);
+  if (wanted.length > 0) branches.push([`${params.add(wanted.join(' | '))}::tsquery`, keywordLimits.fetchRows]);
+  if (plan.common.length > 0) branches.push([`${params.add(tsqueryText(plan.common, '|'))}::tsquery`, keywordLimits.fallbackRows]);
   const fetches: string[] = [];
   const joins: string[] = [];
   for (const table of ['memories', 'shared_memories'] as const) {
