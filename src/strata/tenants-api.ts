@@ -3,6 +3,7 @@ import { parseOpaqueId } from '../core/ids.ts';
 import { createTenantSchema, pageSchema, parseInput, updateTenantSchema } from '../core/schemas.ts';
 import type { Identity } from '../core/scope.ts';
 import type { Page, Tenant } from '../core/types.ts';
+import type { Queryable } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
 import { type TenantRow, tenantColumns, toTenant } from '../store/tenant-rows.ts';
 import { purgeTenantRows } from '../store/tenant-tables.ts';
@@ -57,13 +58,14 @@ export function createTenantsApi(engine: Engine, bound: CallerContext | undefine
     return rest as Identity & { clientKnown: boolean };
   };
 
-  const select = async (identity: Identity, id: string) =>
-    inSession(engine, identity, async (db) => {
-      const result = await db.query<TenantRow>(`SELECT ${tenantColumns} FROM tenants WHERE tenant_id = $1`, [id]);
-      const row = result.rows[0];
-      if (row === undefined || (identity.role === 'client_admin' && row.client_id !== identity.clientId)) throw notFound('tenant', id);
-      return row;
-    });
+  /** The tenant row if this administrator may see it; `not_found` otherwise (FOR UPDATE when about to change it). */
+  const visibleTenant = async (db: Queryable, identity: Identity, id: string, lock = '') => {
+    const result = await db.query<TenantRow>(`SELECT ${tenantColumns} FROM tenants WHERE tenant_id = $1 ${lock}`, [id]);
+    const row = result.rows[0];
+    if (row === undefined || (identity.role === 'client_admin' && row.client_id !== identity.clientId)) throw notFound('tenant', id);
+    return row;
+  };
+  const select = (identity: Identity, id: string) => inSession(engine, identity, (db) => visibleTenant(db, identity, id));
 
   return {
     async create(input) {
@@ -125,8 +127,8 @@ export function createTenantsApi(engine: Engine, bound: CallerContext | undefine
       const tenantId = parseOpaqueId('id', id);
       const parsed = parseInput(updateTenantSchema, patch);
       const identity = administrator();
-      await select(identity, tenantId);
       const row = await inSession(engine, identity, async (db) => {
+        await visibleTenant(db, identity, tenantId, 'FOR UPDATE');
         const result = await db.query<TenantRow>(
           `UPDATE tenants SET
              name = CASE WHEN $2 THEN $3 ELSE name END,
