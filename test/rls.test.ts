@@ -32,8 +32,10 @@ describeEachStore('row-level security', (target) => {
       return result.rows;
     });
     expect(tables.map((table) => table.name)).toEqual([
+      'idempotency_records',
       'memories',
       'memory_history',
+      'tenant_api_keys',
       'tenant_usage',
       'tenant_vector_indexes',
       'tenants',

@@ -1,6 +1,10 @@
+import type { StrataClient } from '../client/create-client.ts';
 import type { Strata, StrataOptions } from '../index.ts';
 import type { OptionSpecs, OptionValues } from './args.ts';
 import type { CliIo } from './io.ts';
+
+/** What a command works on: the embedded store, or a client of a remote service (no `info`). */
+export type StrataHandle = StrataClient & { info?: Strata['info'] };
 
 /** A positional argument of a command, for validation and help. */
 export interface ArgumentSpec {
@@ -22,10 +26,13 @@ export interface Invocation {
   options: OptionValues;
   io: CliIo;
   /**
-   * Opens the store, bound to the caller the global options name. Commands parse their input
-   * first so a usage error never waits for the database; the runner closes what was opened.
+   * Opens the store (or, with `--url`, a client of the remote service), bound to the caller the
+   * global options name. Commands parse their input first so a usage error never waits for the
+   * database; the runner closes what was opened.
    */
-  open(): Promise<Strata>;
+  open(): Promise<StrataHandle>;
+  /** The embedded store itself, unbound (`serve`); a usage error with `--url`. */
+  openStore(): Promise<Strata>;
 }
 
 /** A `strata` command such as `memories add`. */

@@ -18,6 +18,8 @@ export const callerOptions = {
 export const globalOptions = {
   'data-dir': { type: 'string', valueName: '<dir>', description: 'PGlite data directory (default STRATA_DATA_DIR, else ./.strata)' },
   'database-url': { type: 'string', valueName: '<url>', description: 'PostgreSQL server instead of PGlite (default DATABASE_URL)' },
+  url: { type: 'string', valueName: '<url>', description: 'run against a Strata service (default STRATA_URL)' },
+  'api-key': { type: 'string', valueName: '<key>', description: 'API key for --url (default STRATA_API_KEY)' },
   ...callerOptions,
   json: { type: 'boolean', description: 'print the result as one JSON document' },
   help: { type: 'boolean', short: 'h', description: 'show help' },

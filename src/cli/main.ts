@@ -6,7 +6,7 @@ import { globalOptions } from './common-options.ts';
 import { commandHelp, groupHelp, packageVersion, rootHelp, signature } from './help.ts';
 import type { CliIo } from './io.ts';
 import { formatJson } from './output.ts';
-import { callerContext, type OpenedStore, openStore, storeOptions } from './store.ts';
+import { callerContext, type OpenedStore, openRemote, openStore, remoteService, storeOptions } from './store.ts';
 
 /** Exit codes: a StrataError (or any failure at run time) is 1, a mistake on the command line 2. */
 const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
@@ -62,13 +62,25 @@ async function runCommand(command: CommandDefinition, argv: readonly string[], i
     throw new UsageError(`${name}: missing <${missing}> (usage: strata ${signature(command)})`);
   }
   let opening: Promise<OpenedStore> | undefined;
+  const remote = remoteService(options, io.env);
   const open = async () => {
-    opening ??= openStore({ ...storeOptions(options, io.env), ...command.storeOptions }, callerContext(options, command.options));
+    const context = callerContext(options, command.options);
+    opening ??=
+      remote === undefined
+        ? openStore({ ...storeOptions(options, io.env), ...command.storeOptions }, context)
+        : Promise.resolve(openRemote(remote, context));
     return (await opening).caller;
+  };
+  const openLocal = async () => {
+    if (remote !== undefined) throw new UsageError(`${name}: runs on the store itself, not with --url`);
+    opening ??= openStore({ ...storeOptions(options, io.env), ...command.storeOptions }, {});
+    const { store } = await opening;
+    if (store === undefined) throw new UsageError(`${name}: runs on the store itself, not with --url`);
+    return store;
   };
   let output: CommandOutput;
   try {
-    output = await command.run({ arguments: operands, options, io, open });
+    output = await command.run({ arguments: operands, options, io, open, openStore: openLocal });
   } catch (error) {
     // The run's error is the one to report; a failing close must not hide it.
     await closeStore(opening).catch(() => undefined);
@@ -95,7 +107,7 @@ async function closeStore(opening: Promise<OpenedStore> | undefined): Promise<vo
   if (opening === undefined) return;
   // A store that failed to open has nothing to close (createStrata cleans up after itself).
   const opened = await opening.catch(() => undefined);
-  await opened?.store.close();
+  await opened?.store?.close();
 }
 
 function reportError(error: unknown, io: CliIo): number {

@@ -1,5 +1,6 @@
 import type { CommandDefinition } from './command.ts';
 import { formatRecord } from './output.ts';
+import { remoteService } from './store.ts';
 
 /** `strata status`: opens (creating if needed) the store and says what it holds and how to go on. */
 export const statusCommands: CommandDefinition[] = [
@@ -8,18 +9,22 @@ export const statusCommands: CommandDefinition[] = [
     arguments: [],
     summary: 'open (or create) the store and show its back end, model and tenants',
     options: {},
-    async run({ open }) {
+    async run({ options, io, open }) {
       const strata = await open();
       const page = await strata.tenants.list({ limit: 200 });
       const tenants = page.nextCursor === null ? String(page.items.length) : `${page.items.length}+`;
-      const result = { ...strata.info, tenants: page.items.length, moreTenants: page.nextCursor !== null };
+      const service = remoteService(options, io.env)?.baseUrl;
+      const result = { ...(strata.info ?? { service }), tenants: page.items.length, moreTenants: page.nextCursor !== null };
+      const where: [string, string][] =
+        strata.info === undefined
+          ? [['service', String(service)]]
+          : [
+              ['backend', strata.info.backend],
+              ['location', strata.info.location],
+              ['embedding model', `${strata.info.embeddingModel} (${strata.info.dimensions} dimensions)`],
+            ];
       const text = [
-        formatRecord([
-          ['backend', strata.info.backend],
-          ['location', strata.info.location],
-          ['embedding model', `${strata.info.embeddingModel} (${strata.info.dimensions} dimensions)`],
-          ['tenants', tenants],
-        ]),
+        formatRecord([...where, ['tenants', tenants]]),
         '',
         'Next: strata tenants create acme',
         '      strata --tenant acme --user john memories add "Prefers window seats"',

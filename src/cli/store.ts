@@ -1,5 +1,7 @@
+import { createStrataClient } from '../client/create-client.ts';
 import { type CallerContext, createStrata, optionsFromEnvironment, type Role, type Strata, type StrataOptions } from '../index.ts';
 import { type OptionSpecs, type OptionValues, stringOption, UsageError } from './args.ts';
+import type { StrataHandle } from './command.ts';
 import type { callerOptions } from './common-options.ts';
 import type { CliIo } from './io.ts';
 
@@ -41,10 +43,32 @@ export function callerContext(options: OptionValues, commandOptions: OptionSpecs
   return context;
 }
 
-/** An opened store and the handle bound to the caller; close the store, not the handle. */
+/** An opened store (absent for a remote service) and the handle bound to the caller; close the store, not the handle. */
 export interface OpenedStore {
-  store: Strata;
-  caller: Strata;
+  store?: Strata;
+  caller: StrataHandle;
+}
+
+/** The remote service the options or environment name (`--url` / STRATA_URL), with its key. */
+export function remoteService(options: OptionValues, env: CliIo['env']): { baseUrl: string; apiKey: string } | undefined {
+  const baseUrl = stringOption(options, 'url') ?? env.STRATA_URL;
+  const apiKey = stringOption(options, 'api-key') ?? env.STRATA_API_KEY;
+  if (baseUrl === undefined || baseUrl === '') {
+    if (stringOption(options, 'api-key') !== undefined) throw new UsageError('--api-key needs --url (or STRATA_URL)');
+    return undefined;
+  }
+  if (!/^https?:\/\//.test(baseUrl)) throw new UsageError('--url: must start with http:// or https://');
+  if (stringOption(options, 'data-dir') !== undefined || stringOption(options, 'database-url') !== undefined) {
+    throw new UsageError('--url cannot be combined with --data-dir or --database-url');
+  }
+  if (apiKey === undefined || apiKey === '') throw new UsageError('--url needs an API key: --api-key or STRATA_API_KEY');
+  return { baseUrl, apiKey };
+}
+
+/** A client of the remote service, bound to the caller the options name. */
+export function openRemote(service: { baseUrl: string; apiKey: string }, context: CallerContext): OpenedStore {
+  const client = createStrataClient(service);
+  return { caller: Object.keys(context).length === 0 ? client : client.as(context) };
 }
 
 /** Opens the store and binds the caller, closing the store again if binding fails. */

@@ -10,6 +10,7 @@ export type StrataErrorCode =
   | 'limit_exceeded'
   | 'rate_limited'
   | 'conflict'
+  | 'payload_too_large'
   | 'tenant_suspended'
   | 'store_locked'
   | 'model_mismatch'
@@ -28,6 +29,7 @@ export const httpStatusByCode: Readonly<Record<StrataErrorCode, number>> = {
   not_found: 404,
   conflict: 409,
   model_mismatch: 409,
+  payload_too_large: 413,
   store_locked: 423,
   rate_limited: 429,
   internal: 500,
@@ -42,6 +44,8 @@ export interface StrataErrorOptions {
   details?: Record<string, unknown>;
   /** The underlying error; a PostgreSQL error keeps its SQLSTATE in `cause.code`. */
   cause?: unknown;
+  /** The id of the HTTP request that failed, when the error came from the service. */
+  requestId?: string;
 }
 
 /**
@@ -56,11 +60,14 @@ export class StrataError extends Error {
   override readonly name = 'StrataError';
   readonly code: StrataErrorCode;
   readonly details: Record<string, unknown>;
+  /** The id of the HTTP request that failed (client SDK only). */
+  readonly requestId: string | undefined;
 
   constructor(code: StrataErrorCode, message: string, options: StrataErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details ?? {};
+    this.requestId = options.requestId;
   }
 
   /** The HTTP status for this error's code. */

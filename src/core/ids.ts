@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { invalidInput } from './errors.ts';
 
 /** Letters, digits and `._:|-`, 1–255 characters: tenant, client, user, agent and conversation ids. */
-const opaqueIdPattern = /^[A-Za-z0-9._:|-]{1,255}$/;
+export const opaqueIdPattern = /^[A-Za-z0-9._:|-]{1,255}$/;
 
 /**
  * Checks an opaque id (tenant, client, user, agent, conversation) and returns it unchanged.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invalidInput, StrataError } from './errors.ts';
 import { isPlainObject, type MetadataFilter, parseMetadataFilter } from './filter.ts';
-import { isOpaqueId } from './ids.ts';
+import { opaqueIdPattern } from './ids.ts';
 import { roles, scopes } from './scope.ts';
 import type { Json } from './types.ts';
 
@@ -40,7 +40,7 @@ const wellFormedText = (field: string) =>
     .refine((text) => text.isWellFormed(), `${field} must be well-formed Unicode (no lone surrogates)`);
 
 /** An opaque id: letters, digits and `._:|-`, 1–255 characters. */
-export const opaqueId = z.string().refine(isOpaqueId, 'must be 1-255 characters of letters, digits and . _ : | -');
+export const opaqueId = z.string().regex(opaqueIdPattern, 'must be 1-255 characters of letters, digits and . _ : | -');
 
 const isoTimestamp = z.iso.datetime({ offset: true });
 const documentType = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a lowercase name of letters, digits and -, up to 64 characters');
@@ -196,3 +196,38 @@ export const createUserSchema = z.strictObject({
 export const updateUserSchema = z
   .strictObject({ role: userRole.optional(), metadata: metadataSchema.optional() })
   .refine(changesSomething, 'must change at least one field');
+
+/** Input to `keys.create`. */
+export const createApiKeySchema = z
+  .strictObject({
+    role: z.enum(roles).optional(),
+    tenantId: opaqueId.optional(),
+    userId: opaqueId.optional(),
+    clientId: opaqueId.optional(),
+    name: z.string().max(255).optional(),
+    expiresAt: isoTimestamp.optional(),
+    ttlSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(10 * 365 * 86_400)
+      .optional(),
+  })
+  .refine((input) => input.expiresAt === undefined || input.ttlSeconds === undefined, 'give expiresAt or ttlSeconds, not both');
+
+/** Input to `keys.list`. */
+export const listApiKeysSchema = z.strictObject({
+  tenantId: opaqueId.optional(),
+  limit: limitSchema(inputLimits.listLimit).optional(),
+  cursor: cursorSchema.optional(),
+});
+
+/** Options of `keys.rotate`. */
+export const rotateApiKeySchema = z.strictObject({
+  overlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .optional(),
+});

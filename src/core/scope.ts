@@ -27,6 +27,8 @@ export interface Identity {
   userId?: string;
   /** What the caller may do. */
   role: Role;
+  /** SHA-256 (hex) of the API key the call was authenticated with; re-checked (not revoked, not expired) in every transaction. */
+  keyHash?: string;
 }
 
 /** True for tenant-table scopes. */

@@ -24,6 +24,8 @@ export interface SessionSettings {
   userId?: string;
   /** Lets a customer admin touch every user's rows (erasure, tenant purge, re-embed). */
   allUsers?: boolean;
+  /** The hash of the API key being authenticated: the only key row such a session can read. */
+  keyHash?: string;
 }
 
 /** The storage back end: PGlite in-process or a PostgreSQL server. Same SQL on both. */
@@ -53,6 +55,7 @@ export function sessionSetupSql(appRole: string, settings: SessionSettings, stat
     ['strata.tenant_id', settings.tenantId ?? ''],
     ['strata.user_id', settings.userId ?? ''],
     ['strata.all_users', settings.allUsers === true ? 'on' : 'off'],
+    ['strata.key_hash', settings.keyHash ?? ''],
     ['statement_timeout', String(statementTimeoutMs)],
     // JIT compilation costs tens of milliseconds on queries the planner deems expensive (an exact
     // scan of a 10,000-row tenant); these short queries never earn that back.

@@ -12,6 +12,12 @@ export interface CallerContext {
   tenantId?: string;
   userId?: string;
   role?: Role;
+  /**
+   * Set by the HTTP service: the SHA-256 (hex) of the API key this call was authenticated
+   * with. Every transaction checks that key is still live, so a revoked or expired key fails
+   * on its next request.
+   */
+  keyHash?: string;
 }
 
 /** How identities are filled in when a caller leaves fields out. */
@@ -35,6 +41,10 @@ export function parseCallerContext(context: CallerContext): CallerContext {
   if (context.clientId !== undefined) parsed.clientId = parseOpaqueId('clientId', context.clientId);
   if (context.tenantId !== undefined) parsed.tenantId = parseOpaqueId('tenantId', context.tenantId);
   if (context.userId !== undefined) parsed.userId = parseOpaqueId('userId', context.userId);
+  if (context.keyHash !== undefined) {
+    if (!/^[0-9a-f]{64}$/.test(context.keyHash)) throw invalidInput('keyHash', 'must be a SHA-256 in hex');
+    parsed.keyHash = context.keyHash;
+  }
   if (context.role !== undefined) {
     if (!roles.includes(context.role)) throw invalidInput('role', `must be one of ${roles.join(', ')}`);
     parsed.role = context.role;
@@ -66,5 +76,6 @@ export function resolveIdentity(context: CallerContext, defaults: CallerDefaults
   };
   if (tenantId !== undefined) identity.tenantId = tenantId;
   if (context.userId !== undefined) identity.userId = context.userId;
+  if (context.keyHash !== undefined) identity.keyHash = context.keyHash;
   return identity;
 }

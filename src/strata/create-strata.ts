@@ -11,6 +11,7 @@ import { tenantTablesChildrenFirst } from '../store/tenant-tables.ts';
 import { type CallerContext, createContextStore, parseCallerContext } from './caller.ts';
 import { checkEmbeddingModel } from './embedding-model.ts';
 import type { Engine } from './engine.ts';
+import { createKeysApi, type KeysApi } from './keys-api.ts';
 import { createMaintenanceApi, type MaintenanceApi } from './maintenance-api.ts';
 import { createMemoriesApi, type MemoriesApi } from './memories-api.ts';
 import type { StrataOptions } from './options.ts';
@@ -28,12 +29,15 @@ export interface Strata extends SearchApi {
   users: UsersApi;
   memories: MemoriesApi;
   maintenance: MaintenanceApi;
+  keys: KeysApi;
   /** A handle whose every call acts for `context`. */
   as(context: CallerContext): Strata;
   /** Runs `work` with `context` as the caller of every call inside it, across awaits. */
   withTenant<T>(context: CallerContext, work: () => Promise<T>): Promise<T>;
   /** Which back end and embedding model this store uses. */
   readonly info: { backend: Database['kind']; location: string; embeddingModel: string; dimensions: number };
+  /** Resolves when the database answers a query; `unavailable` otherwise. */
+  ping(): Promise<void>;
   /** Waits for background index builds, then closes the database. */
   close(): Promise<void>;
 }
@@ -142,9 +146,19 @@ function bind(engine: Engine, bound: CallerContext | undefined, location: string
     tenants: createTenantsApi(engine, bound),
     users: createUsersApi(engine, bound, memories),
     maintenance: createMaintenanceApi(engine, bound),
+    keys: createKeysApi(engine, bound),
     as: (context) => bind(engine, parseCallerContext(context), location),
     withTenant: (context, work) => engine.contexts.run(parseCallerContext(context), work),
     info: { backend: engine.database.kind, location, embeddingModel: engine.embedder.model, dimensions: engine.embedder.dimensions },
+    async ping() {
+      try {
+        await engine.database.withSession({ role: 'system' }, (db) => db.query('SELECT 1'));
+      } catch (error) {
+        throw new StrataError('unavailable', `the database does not answer: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+      }
+    },
     async close() {
       await Promise.allSettled(engine.indexBuilds.values());
       await engine.database.close();

@@ -51,7 +51,15 @@ export async function inSession<T>(
   try {
     const tenantId = identity.tenantId;
     if (tenantId === undefined) {
-      return await engine.database.withSession({ role: identity.role, clientId: identity.clientId }, (db) => work(db, identity, null));
+      const settings = {
+        role: identity.role,
+        clientId: identity.clientId,
+        ...(identity.keyHash === undefined ? {} : { keyHash: identity.keyHash }),
+      };
+      return await engine.database.withSession(settings, async (db) => {
+        if (identity.keyHash !== undefined) await assertKeyLive(db, engine.now());
+        return work(db, identity, null);
+      });
     }
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const clientId =
@@ -62,9 +70,11 @@ export async function inSession<T>(
         tenantId,
         allUsers: options.allUsers === true,
         ...(identity.userId === undefined ? {} : { userId: identity.userId }),
+        ...(identity.keyHash === undefined ? {} : { keyHash: identity.keyHash }),
       };
       const outcome = await engine.database.withSession(settings, async (db) => {
-        const tenant = await readTenant(db, tenantId);
+        const tenant = await readTenant(db, tenantId, identity.keyHash === undefined ? undefined : engine.now());
+        if (tenant?.keyLive === false) throw keyNotLive();
         if (tenant === null || (identity.clientKnown === true && tenant.clientId !== identity.clientId)) throw notFound('tenant', tenantId);
         // The cached client was stale (tenant deleted and re-created elsewhere): retry with the real one.
         if (tenant.clientId !== clientId) return { stale: true as const, clientId: tenant.clientId };
@@ -86,15 +96,32 @@ export async function inSession<T>(
   }
 }
 
-async function readTenant(db: Queryable, tenantId: string): Promise<TenantFacts | null> {
-  const result = await db.query<{ client_id: string; status: string; indexed_model: string | null }>(
-    `SELECT t.client_id, t.status,
+// A key is live until revoked or past its expiry. The session carries the key's hash, and
+// row-level security shows every session the row with that hash, whatever its role.
+const liveKeyCondition = (now: string) => `(
+  EXISTS (SELECT 1 FROM tenant_api_keys k WHERE k.key_hash = current_setting('strata.key_hash')
+          AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ${now}))
+  OR EXISTS (SELECT 1 FROM admin_api_keys k WHERE k.key_hash = current_setting('strata.key_hash')
+          AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ${now})))`;
+
+const keyNotLive = () => new StrataError('unauthenticated', 'the API key has been revoked or has expired');
+
+async function assertKeyLive(db: Queryable, now: Date): Promise<void> {
+  const result = await db.query<{ live: boolean }>(`SELECT ${liveKeyCondition('$1::timestamptz')} AS live`, [now.toISOString()]);
+  if (result.rows[0]?.live !== true) throw keyNotLive();
+}
+
+/** The tenant's facts; with `keyCheckAt`, also whether the session's API key is live then (no extra round trip). */
+async function readTenant(db: Queryable, tenantId: string, keyCheckAt?: Date): Promise<(TenantFacts & { keyLive: boolean }) | null> {
+  const keyLive = keyCheckAt === undefined ? 'true' : liveKeyCondition('$2::timestamptz');
+  const result = await db.query<{ client_id: string; status: string; indexed_model: string | null; key_live: boolean }>(
+    `SELECT t.client_id, t.status, ${keyLive} AS key_live,
        (SELECT i.embedding_model FROM tenant_vector_indexes i WHERE i.tenant_id = t.tenant_id) AS indexed_model
      FROM tenants t WHERE t.tenant_id = $1`,
-    [tenantId],
+    keyCheckAt === undefined ? [tenantId] : [tenantId, keyCheckAt.toISOString()],
   );
   const row = result.rows[0];
-  return row === undefined ? null : { clientId: row.client_id, status: row.status, indexedModel: row.indexed_model };
+  return row === undefined ? null : { clientId: row.client_id, status: row.status, indexedModel: row.indexed_model, keyLive: row.key_live };
 }
 
 async function lookupClient(engine: Engine, tenantId: string): Promise<string> {

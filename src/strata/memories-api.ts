@@ -20,15 +20,16 @@ import { deleteMemoryRow, replaceMemory, type WriteContext } from '../store/memo
 import type { CallerContext } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { currentIdentity, type Engine, inSession } from './engine.ts';
+import { type CreateOptions, onceForKey, parseIdempotencyKey } from './idempotency.ts';
 import { prepareMemories, type ScopedInput } from './prepare-memory.ts';
 import { storeMemories } from './store-memories.ts';
 
 /** Memory and document operations. */
 export interface MemoriesApi {
   /** Stores one memory; long content is chunked and each chunk is searchable. */
-  create(input: CreateMemoryInput): Promise<CreateMemoryResult>;
+  create(input: CreateMemoryInput, options?: CreateOptions): Promise<CreateMemoryResult>;
   /** Stores up to 500 memories atomically: all or none. */
-  createMany(items: CreateMemoryInput[]): Promise<CreateMemoryResult[]>;
+  createMany(items: CreateMemoryInput[], options?: CreateOptions): Promise<CreateMemoryResult[]>;
   /** One memory by id; `not_found` if missing, expired or not visible to the caller. */
   get(id: string): Promise<Memory>;
   /** Visible memories, newest first, filtered; continue with `nextCursor`. */
@@ -54,8 +55,9 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
 
   const writeContext = (resolved: Identity): WriteContext => ({ identity: resolved, now: engine.now(), model: engine.embedder.model });
 
-  async function createAll(rawItems: unknown[], batch: boolean): Promise<CreateMemoryResult[]> {
+  async function createAll(rawItems: unknown[], batch: boolean, options: CreateOptions | undefined): Promise<CreateMemoryResult[]> {
     const caller = identity();
+    const idempotencyKey = parseIdempotencyKey(options);
     const inputs: ScopedInput[] = rawItems.map((raw, index) => {
       const input = parseInput(createMemorySchema, raw, batch ? `items.${index}` : '');
       const scope = input.scope ?? defaultWriteScope(caller);
@@ -63,7 +65,15 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
       return { ...input, scope };
     });
     const prepared = await prepareMemories(engine, inputs, batch);
-    return inSession(engine, caller, (db, resolved, tenant) => storeMemories(engine, db, writeContext(resolved), tenant, prepared));
+    return inSession(engine, caller, (db, resolved, tenant) => {
+      const create = () => storeMemories(engine, db, writeContext(resolved), tenant, prepared);
+      // Outside a tenant (world and client knowledge) a retry is already absorbed by content deduplication.
+      if (idempotencyKey === undefined || resolved.tenantId === undefined) return create();
+      return onceForKey(db, resolved, idempotencyKey, [batch, rawItems], engine.now(), create, async (stored) => ({
+        memory: toMemory((await locate(db, resolved, stored.id)).row, resolved.clientId),
+        deduplicated: stored.deduplicated,
+      }));
+    });
   }
 
   async function locate(db: Queryable, caller: Identity, id: string) {
@@ -86,14 +96,14 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
   }
 
   return {
-    async create(input) {
-      const [result] = await createAll([input], false);
+    async create(input, options) {
+      const [result] = await createAll([input], false, options);
       if (result === undefined) throw new StrataError('internal', 'create returned nothing');
       return result;
     },
 
-    async createMany(items) {
-      return createAll(parseInput(batchSchema, items, 'items'), true);
+    async createMany(items, options) {
+      return createAll(parseInput(batchSchema, items, 'items'), true, options);
     },
 
     async get(id) {

@@ -1,4 +1,5 @@
 import { initialMigration } from './001-initial.ts';
+import { serviceMigration } from './002-service.ts';
 
 /** One schema change. Versions only ever grow; an applied migration is never edited. */
 export interface Migration {
@@ -8,4 +9,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [{ version: 1, name: 'initial', sql: initialMigration }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initialMigration },
+  { version: 2, name: 'service', sql: serviceMigration },
+];

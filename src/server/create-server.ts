@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type Operation, operations } from '../api/operations.ts';
+import { invalidInput, StrataError } from '../core/errors.ts';
+import type { Strata } from '../strata/create-strata.ts';
+import { createAuthenticator, type KeyCaller } from './auth.ts';
+import { docsPage } from './docs-page.ts';
+import { invokeOperation } from './invoke.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { toProblem } from './problem.ts';
+
+/** One structured log line: never a request body, memory content or key. */
+export interface RequestLog {
+  time: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  requestId: string;
+  method: string;
+  route: string;
+  status: number;
+  durationMs: number;
+  tenantId?: string;
+  keyId?: string;
+  code?: string;
+}
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  /** The store every request runs against. */
+  strata: Strata;
+  /** Largest accepted request body in bytes; larger ones get 413. Default 2 MiB (a 1 MB memory plus JSON escaping). */
+  bodyLimit?: number;
+  /** A request still running after this many milliseconds gets 504 `timeout`. Default 30,000. */
+  requestTimeoutMs?: number;
+  /** Receives one line per request; default: none (the `serve` command writes JSON lines to stdout). */
+  log?: (entry: RequestLog) => void;
+}
+
+/** A Strata HTTP service, not yet listening. */
+export interface StrataServer {
+  /** The Fastify instance (for `inject` in tests, or to add routes). */
+  readonly app: FastifyInstance;
+  /** Starts listening; resolves with the base URL. */
+  listen(options?: { host?: string; port?: number }): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, then closes the listener (not the store). */
+  close(): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: KeyCaller;
+    startedAt: bigint;
+  }
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the HTTP service: REST API v1 from the operation table, API key authentication,
+ * problem+json errors, `/healthz`, `/readyz`, `/openapi.json` and `/docs`.
+ *
+ * @example
+ * const server = createServer({ strata: await createStrata() });
+ * console.log(await server.listen({ port: 8787 }));
+ */
+export function createServer(options: ServerOptions): StrataServer {
+  const { strata } = options;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const authenticator = createAuthenticator(strata);
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+    },
+  });
+  let closing = false;
+  const openApi = buildOpenApiDocument();
+
+  app.decorateRequest('caller', undefined);
+  app.decorateRequest('startedAt', 0n);
+  app.addHook('onRequest', async (request, reply) => {
+    request.startedAt = process.hrtime.bigint();
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    options.log?.(requestLog(request, reply));
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(reply, request, fromFrameworkError(error)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new StrataError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (closing) return reply.code(503).send({ status: 'closing' });
+    await strata.ping();
+    return { status: 'ready' };
+  });
+  app.get('/openapi.json', async () => openApi);
+  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsPage()));
+
+  app.register(async (api) => {
+    // Authentication runs before the body is read: a bad key costs no parsing and no database work.
+    api.addHook('onRequest', async (request) => {
+      try {
+        request.caller = await authenticator.authenticate(request.headers);
+      } catch (error) {
+        if (error instanceof StrataError && error.code === 'unauthenticated') authenticator.forget(request.headers);
+        throw error;
+      }
+    });
+    for (const operation of operations) {
+      api.route({ method: operation.method, url: fastifyPath(operation), handler: (request, reply) => handle(operation, request, reply) });
+    }
+  });
+
+  async function handle(operation: Operation, request: FastifyRequest, reply: FastifyReply) {
+    const caller = request.caller;
+    if (caller === undefined) throw new StrataError('unauthenticated', 'an API key is required');
+    try {
+      const result = await withTimeout(
+        invokeOperation(strata, operation, caller, {
+          params: request.params as Record<string, string>,
+          query: request.query as Record<string, string>,
+          body: request.body,
+          headers: request.headers,
+        }),
+        requestTimeoutMs,
+      );
+      return reply.code(operation.status).send(result);
+    } catch (error) {
+      // A key revoked since it was cached: forget it so the next request looks it up afresh.
+      if (error instanceof StrataError && error.code === 'unauthenticated') authenticator.forget(request.headers);
+      throw error;
+    }
+  }
+
+  return {
+    app,
+    async listen(listenOptions = {}) {
+      return app.listen({ host: listenOptions.host ?? '127.0.0.1', port: listenOptions.port ?? 8787 });
+    },
+    async close() {
+      closing = true;
+      await app.close();
+    },
+  };
+}
+
+function fastifyPath(operation: Operation): string {
+  return operation.path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown) {
+  const problem = toProblem(error, request.id);
+  if (problem.code === 'internal' && !(error instanceof StrataError)) {
+    process.emitWarning(`strata: request ${request.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+/** Fastify's own errors (body too large, bad JSON, wrong content type) in Strata's codes. */
+function fromFrameworkError(error: FastifyError): unknown {
+  if (error instanceof StrataError) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new StrataError('payload_too_large', 'body: larger than the request size limit', { details: { field: 'body' } });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return invalidInput('content-type', 'must be application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return invalidInput('body', 'is empty; send a JSON object');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return invalidInput('content-length', 'does not match the body');
+  }
+  if (error instanceof SyntaxError || error.statusCode === 400) return invalidInput('body', 'is not valid JSON');
+  return error;
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new StrataError('timeout', `the request took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function requestLog(request: FastifyRequest, reply: FastifyReply): RequestLog {
+  const status = reply.statusCode;
+  const entry: RequestLog = {
+    time: new Date().toISOString(),
+    level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
+    message: 'request',
+    requestId: request.id,
+    method: request.method,
+    route: request.routeOptions.url ?? 'unmatched',
+    status,
+    durationMs: Number(process.hrtime.bigint() - request.startedAt) / 1e6,
+  };
+  if (request.caller?.tenantId !== undefined) entry.tenantId = request.caller.tenantId;
+  if (request.caller?.keyId !== undefined) entry.keyId = request.caller.keyId;
+  return entry;
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { invalidInput, StrataError } from '../core/errors.ts';
+import type { Identity } from '../core/scope.ts';
+import type { CreateMemoryResult } from '../core/types.ts';
+import type { Queryable } from '../store/database.ts';
+
+/** Options of a create that may be retried. */
+export interface CreateOptions {
+  /**
+   * A caller-chosen key (1-255 printable ASCII characters) naming this create. Retrying with
+   * the same key and the same input inside the tenant returns the first outcome and creates
+   * nothing; the same key with different input is `conflict`.
+   */
+  idempotencyKey?: string;
+}
+
+const keyPattern = /^[\x21-\x7e]{1,255}$/;
+
+/** Validates an idempotency key; absent stays absent. */
+export function parseIdempotencyKey(options: CreateOptions | undefined): string | undefined {
+  const key = options?.idempotencyKey;
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || !keyPattern.test(key)) throw invalidInput('idempotencyKey', 'must be 1-255 printable ASCII characters');
+  return key;
+}
+
+interface StoredOutcome {
+  id: string;
+  deduplicated: boolean;
+}
+
+/**
+ * Runs a create at most once per (tenant, key), inside the caller's transaction: the record is
+ * inserted first, so a concurrent retry waits on its unique key and then sees the outcome; a
+ * failed create rolls the record back with everything else, so a retry runs again.
+ */
+export async function onceForKey(
+  db: Queryable,
+  identity: Identity,
+  key: string,
+  request: unknown,
+  now: Date,
+  create: () => Promise<CreateMemoryResult[]>,
+  reread: (stored: StoredOutcome) => Promise<CreateMemoryResult>,
+): Promise<CreateMemoryResult[]> {
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify([identity.userId ?? null, request]))
+    .digest('hex');
+  const claimed = await db.query(
+    `INSERT INTO idempotency_records (tenant_id, idempotency_key, request_hash, created_at)
+     VALUES ($1, $2, $3, $4::timestamptz) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
+    [identity.tenantId, key, requestHash, now.toISOString()],
+  );
+  if (claimed.affectedRows === 0) {
+    const earlier = await db.query<{ request_hash: string; outcome: StoredOutcome[] }>(
+      'SELECT request_hash, outcome FROM idempotency_records WHERE tenant_id = $1 AND idempotency_key = $2',
+      [identity.tenantId, key],
+    );
+    const record = earlier.rows[0];
+    if (record === undefined || record.request_hash !== requestHash) {
+      throw new StrataError('conflict', 'idempotencyKey: already used for a different request', { details: { field: 'idempotencyKey' } });
+    }
+    const results: CreateMemoryResult[] = [];
+    for (const stored of record.outcome) results.push(await reread(stored));
+    return results;
+  }
+  const results = await create();
+  const outcome: StoredOutcome[] = results.map((result) => ({ id: result.memory.id, deduplicated: result.deduplicated }));
+  await db.query('UPDATE idempotency_records SET outcome = $3::jsonb WHERE tenant_id = $1 AND idempotency_key = $2', [
+    identity.tenantId,
+    key,
+    JSON.stringify(outcome),
+  ]);
+  return results;
+}

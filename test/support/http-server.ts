@@ -1,0 +1,40 @@
+import { createStrataClient, type StrataClient } from '../../src/client/index.ts';
+import type { Strata, StrataOptions } from '../../src/index.ts';
+import { createServer, type RequestLog, type ServerOptions } from '../../src/server/index.ts';
+import type { StoreTarget } from './stores.ts';
+
+/** A Strata service listening on a loopback port, with an operator key. */
+export interface TestServer {
+  url: string;
+  strata: Strata;
+  /** An operator (platform) API key secret. */
+  adminKey: string;
+  /** Every request log line written so far. */
+  logs: RequestLog[];
+  /** A client with the operator key. */
+  client: StrataClient;
+  close(): Promise<void>;
+}
+
+/** Opens a fresh store of `target`'s kind and serves it on 127.0.0.1, port 0. */
+export async function startTestServer(
+  target: StoreTarget,
+  options: { store?: StrataOptions; server?: Omit<ServerOptions, 'strata' | 'log'> } = {},
+): Promise<TestServer> {
+  const strata = await target.open(options.store);
+  const logs: RequestLog[] = [];
+  const server = createServer({ strata, ...options.server, log: (entry) => logs.push(entry) });
+  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  const { secret } = await strata.keys.create({ role: 'platform', name: 'test operator' });
+  return {
+    url,
+    strata,
+    adminKey: secret,
+    logs,
+    client: createStrataClient({ baseUrl: url, apiKey: secret }),
+    async close() {
+      await server.close();
+      await strata.close();
+    },
+  };
+}
