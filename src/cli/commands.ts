@@ -1,8 +1,10 @@
 import { UsageError } from './args.ts';
 import type { CommandDefinition } from './command.ts';
+import { keysCommands } from './keys-command.ts';
 import { maintenanceCommands } from './maintenance-command.ts';
 import { memoriesCommands } from './memories-command.ts';
 import { searchCommands } from './search-command.ts';
+import { serveCommands } from './serve-command.ts';
 import { statusCommands } from './status-command.ts';
 import { tenantsCommands } from './tenants-command.ts';
 import { usersCommands } from './users-command.ts';
@@ -10,8 +12,10 @@ import { usersCommands } from './users-command.ts';
 /** Every `strata` command, in the order help lists them. */
 export const commands: readonly CommandDefinition[] = [
   ...statusCommands,
+  ...serveCommands,
   ...tenantsCommands,
   ...usersCommands,
+  ...keysCommands,
   ...memoriesCommands,
   ...searchCommands,
   ...maintenanceCommands,

@@ -22,7 +22,7 @@ export interface StrataClientOptions {
  * `as(context)` narrows the key (an operator key acting inside a tenant, an admin as a user).
  */
 export interface StrataClient extends Pick<Strata, 'tenants' | 'users' | 'memories' | 'search' | 'context'> {
-  keys: Omit<KeysApi, 'authenticate'>;
+  keys: Omit<KeysApi, 'authenticate' | 'register'>;
   maintenance: {
     reembed: (options?: { batchSize?: number }) => ReturnType<Strata['maintenance']['reembed']>;
     buildIndex: Strata['maintenance']['buildIndex'];

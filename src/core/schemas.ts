@@ -231,3 +231,6 @@ export const rotateApiKeySchema = z.strictObject({
     .max(30 * 86_400)
     .optional(),
 });
+
+/** Options of `keys.register`. */
+export const registerApiKeySchema = z.strictObject({ name: z.string().max(255).optional() });

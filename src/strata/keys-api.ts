@@ -1,7 +1,7 @@
 import { type ApiKeyKind, hashApiKey, mintApiKey, parseApiKey, sameKeyHash } from '../core/api-key.ts';
 import { invalidInput, notFound, StrataError } from '../core/errors.ts';
 import { isUuid } from '../core/ids.ts';
-import { createApiKeySchema, listApiKeysSchema, parseInput, rotateApiKeySchema } from '../core/schemas.ts';
+import { createApiKeySchema, listApiKeysSchema, parseInput, registerApiKeySchema, rotateApiKeySchema } from '../core/schemas.ts';
 import type { Identity, Role } from '../core/scope.ts';
 import type { Page } from '../core/types.ts';
 import type { Queryable } from '../store/database.ts';
@@ -59,6 +59,11 @@ export interface KeysApi {
   revoke(id: string): Promise<ApiKey>;
   /** Issues a replacement with the same rights; the old key keeps working for `overlapSeconds` (default 3,600). */
   rotate(id: string, options?: { overlapSeconds?: number }): Promise<CreatedApiKey>;
+  /**
+   * Stores an operator key minted elsewhere (`strata keys generate`, a secret manager), unless
+   * it is already stored; a key once revoked stays revoked. Operator only.
+   */
+  register(secret: string, options?: { name?: string }): Promise<ApiKey>;
   /** The caller a presented key stands for; `unauthenticated` for a malformed, unknown, revoked or expired key. */
   authenticate(secret: string): Promise<CallerContext & { keyId: string; keyHash: string }>;
 }
@@ -170,7 +175,8 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
       const limit = parsed.limit ?? 50;
       const after = parsed.cursor === undefined ? null : decodeCursor(parsed.cursor);
       const rows = await keySession(identity, parsed.tenantId, async (db) => {
-        const inTenant = parsed.tenantId !== undefined || identity.tenantId !== undefined;
+        // The operator and client admins list admin keys unless they name a tenant.
+        const inTenant = parsed.tenantId !== undefined || (identity.role !== 'platform' && identity.role !== 'client_admin');
         const result = await db.query<ApiKeyRow>(
           inTenant
             ? `SELECT ${apiKeyColumns('tenant')} FROM tenant_api_keys WHERE tenant_id = current_setting('strata.tenant_id')
@@ -231,6 +237,27 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
       });
     },
 
+    async register(secret, options = {}) {
+      const identity = administrator();
+      if (identity.role !== 'platform') throw new StrataError('forbidden', `role ${identity.role} cannot register operator keys`);
+      if (parseApiKey(secret) !== 'platform') throw invalidInput('secret', 'must be an operator key (sk_platform_…) with a valid checksum');
+      const name = parseInput(registerApiKeySchema, options).name ?? null;
+      const row = await keySession(identity, undefined, async (db) => {
+        const prefix = secret.slice(0, 'sk_platform_'.length + 8);
+        const inserted = await db.query<ApiKeyRow>(
+          `INSERT INTO admin_api_keys (key_id, name, key_prefix, key_hash, created_at, kind)
+           VALUES ($1, $2, $3, $4, $5::timestamptz, 'platform') ON CONFLICT (key_hash) DO NOTHING RETURNING ${apiKeyColumns('admin')}`,
+          [engine.generateId(), name, prefix, hashApiKey(secret), engine.now().toISOString()],
+        );
+        const existing = async () =>
+          (await db.query<ApiKeyRow>(`SELECT ${apiKeyColumns('admin')} FROM admin_api_keys WHERE key_hash = $1`, [hashApiKey(secret)]))
+            .rows[0];
+        return inserted.rows[0] ?? (await existing());
+      });
+      if (row === undefined) throw new StrataError('internal', 'the operator key was not stored');
+      return toApiKey(row);
+    },
+
     async authenticate(secret) {
       const kind = typeof secret === 'string' ? parseApiKey(secret) : null;
       if (kind === null) throw new StrataError('unauthenticated', 'the API key is malformed (wrong prefix, length or checksum)');
@@ -272,9 +299,10 @@ function keyKind(
   identity: Identity,
 ): ApiKeyKind {
   if (input.userId !== undefined) return 'user';
-  if (input.tenantId !== undefined || identity.tenantId !== undefined) return 'tenant';
+  if (input.tenantId !== undefined) return 'tenant';
   if (input.role === 'platform') return 'platform';
   if (input.role === 'client_admin') return 'client';
+  if (identity.tenantId !== undefined) return 'tenant';
   throw new StrataError('invalid_input', 'tenantId: name the tenant the key is for, or role platform or client_admin', {
     details: { field: 'tenantId' },
   });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Strata } from '../../src/index.ts';
-import { describeEachStore } from '../support/stores.ts';
+import { type ContractStrata, describeEachSurface } from '../support/surfaces.ts';
 
-describeEachStore('memories', (target) => {
-  let strata: Strata;
+describeEachSurface('memories', (target) => {
+  let strata: ContractStrata;
   let clock = new Date('2026-01-01T00:00:00Z');
   beforeAll(async () => {
     strata = await target.open({ now: () => clock });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Strata } from '../../src/index.ts';
-import { describeEachStore } from '../support/stores.ts';
+import { type ContractStrata, describeEachSurface } from '../support/surfaces.ts';
 
-describeEachStore('tenants', (target) => {
-  let strata: Strata;
+describeEachSurface('tenants', (target) => {
+  let strata: ContractStrata;
   beforeAll(async () => {
     strata = await target.open();
   });

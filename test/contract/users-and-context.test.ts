@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/core/content.ts';
-import type { Strata } from '../../src/index.ts';
-import { describeEachStore } from '../support/stores.ts';
+import { type ContractStrata, describeEachSurface } from '../support/surfaces.ts';
 
-describeEachStore('users', (target) => {
-  let strata: Strata;
+describeEachSurface('users', (target) => {
+  let strata: ContractStrata;
   beforeAll(async () => {
     strata = await target.open();
     await strata.tenants.create({ id: 'acme' });
@@ -44,8 +43,8 @@ describeEachStore('users', (target) => {
   });
 });
 
-describeEachStore('context', (target) => {
-  let strata: Strata;
+describeEachSurface('context', (target) => {
+  let strata: ContractStrata;
   beforeAll(async () => {
     strata = await target.open();
     await strata.tenants.create({ id: 'acme' });

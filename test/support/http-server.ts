@@ -25,7 +25,7 @@ export async function startTestServer(
   const logs: RequestLog[] = [];
   const server = createServer({ strata, ...options.server, log: (entry) => logs.push(entry) });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
-  const { secret } = await strata.keys.create({ role: 'platform', name: 'test operator' });
+  const { secret } = await strata.as({ role: 'platform' }).keys.create({ role: 'platform', name: 'test operator' });
   return {
     url,
     strata,

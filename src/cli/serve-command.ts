@@ -1,0 +1,104 @@
+import { parseApiKey } from '../core/api-key.ts';
+import { StrataError } from '../core/errors.ts';
+import type { ApiKey, Page, Strata } from '../index.ts';
+import { createServer } from '../server/create-server.ts';
+import { integerOption, stringOption, UsageError } from './args.ts';
+import type { CommandDefinition } from './command.ts';
+import type { CliIo } from './io.ts';
+
+/** `strata serve`: the HTTP service on the store, until SIGTERM or SIGINT. */
+export const serveCommands: CommandDefinition[] = [
+  {
+    path: ['serve'],
+    arguments: [],
+    summary: 'run the HTTP service (REST API v1, /docs, /openapi.json) until SIGTERM or SIGINT',
+    options: {
+      host: { type: 'string', valueName: '<host>', description: 'address to listen on (default STRATA_HOST, else 127.0.0.1)' },
+      port: { type: 'string', valueName: '<port>', description: 'port to listen on, 0 for any (default STRATA_PORT, else 8787)' },
+      quiet: { type: 'boolean', description: 'no request log lines on stdout' },
+    },
+    async run({ options, io, openStore }) {
+      const host = stringOption(options, 'host') ?? io.env.STRATA_HOST ?? '127.0.0.1';
+      const port = integerOption(options, 'port') ?? environmentInteger(io.env, 'STRATA_PORT') ?? 8787;
+      if (port < 0 || port > 65_535) throw new UsageError('--port: must be between 0 and 65535');
+      const bodyLimit = environmentInteger(io.env, 'STRATA_BODY_LIMIT');
+      const requestTimeoutMs = environmentInteger(io.env, 'STRATA_REQUEST_TIMEOUT_MS');
+      const strata = await openStore();
+      const server = createServer({
+        strata,
+        ...(bodyLimit === undefined ? {} : { bodyLimit }),
+        ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+        ...(options.quiet === true ? {} : { log: (entry) => io.stdout.write(`${JSON.stringify(entry)}\n`) }),
+      });
+      const url = await server.listen({ host, port });
+      await ensureOperatorKey(strata, io);
+      io.stdout.write(`strata: serving ${strata.info.backend} (${strata.info.location}) at ${url}  (docs: ${url}/docs)\n`);
+      const signal = await nextStopSignal();
+      io.stdout.write(`strata: ${signal}: finishing in-flight requests and closing\n`);
+      await server.close();
+      return { result: { url, stoppedBy: signal }, text: '' };
+    },
+  },
+];
+
+function environmentInteger(env: CliIo['env'], name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new StrataError('misconfigured', `${name}: must be a whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/**
+ * Makes sure an operator can get in. With STRATA_ADMIN_KEY, that key is registered (once; a
+ * revoked one stays revoked). Without it, a store with no live operator key gets one, printed
+ * here once: it is stored only as a hash.
+ */
+async function ensureOperatorKey(store: Strata, io: CliIo): Promise<void> {
+  // Explicitly the operator: in single-tenant mode an unbound call is the default tenant's admin.
+  const strata = store.as({ role: 'platform' });
+  const configured = io.env.STRATA_ADMIN_KEY;
+  if (configured !== undefined && configured !== '') {
+    if (parseApiKey(configured) !== 'platform') {
+      throw new StrataError(
+        'misconfigured',
+        'STRATA_ADMIN_KEY: must be an operator key (sk_platform_…); make one with `strata keys generate`',
+      );
+    }
+    await strata.keys.register(configured, { name: 'STRATA_ADMIN_KEY' });
+    return;
+  }
+  const now = Date.now();
+  let cursor: string | null = null;
+  do {
+    const page: Page<ApiKey> = await strata.keys.list({ limit: 200, ...(cursor === null ? {} : { cursor }) });
+    const live = page.items.some(
+      (key) => key.kind === 'platform' && key.revokedAt === null && (key.expiresAt === null || Date.parse(key.expiresAt) > now),
+    );
+    if (live) return;
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  const created = await strata.keys.create({ role: 'platform', name: 'first operator key' });
+  io.stdout.write(
+    [
+      'strata: created the operator API key. It is shown this once and stored only as a hash:',
+      '',
+      `    ${created.secret}`,
+      '',
+      '  Use it as `Authorization: Bearer <key>` (or STRATA_API_KEY for the CLI with --url).',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Resolves with the name of the first SIGTERM or SIGINT. */
+function nextStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve(signal);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}

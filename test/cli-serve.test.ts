@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/main.ts';
+import { parseApiKey } from '../src/index.ts';
+
+const binPath = resolve(import.meta.dirname, '..', 'bin', 'strata.js');
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `strata serve --port 0` in its own process and waits for the URL it prints. */
+async function serve(dataDir: string, env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [binPath, 'serve', '--port', '0', '--data-dir', dataDir], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+  const started = Date.now();
+  while (!/serving .* at (http:\/\/\S+)/.test(output)) {
+    if (child.exitCode !== null || Date.now() - started > 60_000) throw new Error(`strata serve did not start:\n${output}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+  const url = /serving .* at (http:\/\/\S+)/.exec(output)?.[1] ?? '';
+  return { child, url, output: () => output, exited };
+}
+
+async function remote(url: string, apiKey: string, args: readonly string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['--url', url, '--api-key', apiKey, ...args], {
+    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stderr: { write: (chunk: string) => (stderr += chunk) },
+    env: {},
+    stdin: Readable.from([]),
+  });
+  return { code, stdout, stderr };
+}
+
+describe('strata serve and the CLI against it', () => {
+  let dataDir: string;
+  let served: Served;
+  let operatorKey: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'strata-serve-'));
+    served = await serve(dataDir);
+    operatorKey = /(sk_platform_\w+)/.exec(served.output())?.[1] ?? '';
+  }, 90_000);
+  afterAll(async () => {
+    if (served.child.exitCode === null) served.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints a new operator key once, on first start, and answers health checks', async () => {
+    expect(parseApiKey(operatorKey)).toBe('platform');
+    expect(served.output()).toContain('shown this once');
+    expect(await (await fetch(`${served.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${served.url}/readyz`)).json()).toEqual({ status: 'ready' });
+  });
+
+  it('runs commands remotely with --url and --api-key, as the key allows', async () => {
+    expect((await remote(served.url, operatorKey, ['tenants', 'create', 'acme'])).code).toBe(0);
+    const created = await remote(served.url, operatorKey, ['--json', 'keys', 'create', '--tenant', 'acme', '--user', 'john']);
+    expect(created.code).toBe(0);
+    const { key, secret } = JSON.parse(created.stdout) as { key: { id: string; kind: string }; secret: string };
+    expect(key.kind).toBe('user');
+    expect((await remote(served.url, secret, ['memories', 'add', 'Prefers window seats'])).code).toBe(0);
+    const search = await remote(served.url, secret, ['--json', 'search', 'seating preference']);
+    expect(JSON.parse(search.stdout).hits[0]).toMatchObject({ scope: 'user', content: 'Prefers window seats' });
+    const denied = await remote(served.url, secret, ['tenants', 'list']);
+    expect(denied).toMatchObject({ code: 1, stderr: expect.stringContaining('strata: forbidden:') });
+    expect((await remote(served.url, operatorKey, ['keys', 'revoke', key.id])).code).toBe(0);
+    const revoked = await remote(served.url, secret, ['search', 'seating']);
+    expect(revoked).toMatchObject({ code: 1, stderr: expect.stringContaining('strata: unauthenticated:') });
+  });
+
+  it('refuses --url without a key, and serve with --url', async () => {
+    const noKey = await runCli(['--url', served.url, 'tenants', 'list'], {
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      env: {},
+      stdin: Readable.from([]),
+    });
+    expect(noKey).toBe(2);
+    expect((await remote(served.url, operatorKey, ['serve'])).code).toBe(2);
+  });
+
+  it('finishes on SIGTERM, then starts again without a new key, or with STRATA_ADMIN_KEY', async () => {
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
+    expect(served.output()).toContain('SIGTERM: finishing in-flight requests and closing');
+    const again = await serve(dataDir);
+    try {
+      expect(again.output()).not.toContain('sk_platform_');
+      expect((await remote(again.url, operatorKey, ['tenants', 'get', 'acme'])).code).toBe(0);
+    } finally {
+      again.child.kill('SIGINT');
+      expect(await again.exited).toBe(0);
+    }
+    const generated = await remote(again.url, operatorKey, ['keys', 'generate']);
+    const configuredKey = generated.stdout.trim();
+    const configured = await serve(dataDir, { STRATA_ADMIN_KEY: configuredKey });
+    try {
+      expect((await remote(configured.url, configuredKey, ['tenants', 'get', 'acme'])).code).toBe(0);
+    } finally {
+      configured.child.kill('SIGTERM');
+      await configured.exited;
+    }
+  }, 120_000);
+});
