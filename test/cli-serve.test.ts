@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.ts';
-import { parseApiKey } from '../src/index.ts';
+import { createStrataClient } from '../src/client/index.ts';
+import { type Memory, type Page, parseApiKey } from '../src/index.ts';
 
 const binPath = resolve(import.meta.dirname, '..', 'bin', 'strata.js');
 
@@ -95,14 +96,31 @@ describe('strata serve and the CLI against it', () => {
     expect((await remote(served.url, operatorKey, ['serve'])).code).toBe(2);
   });
 
-  it('finishes on SIGTERM, then starts again without a new key, or with STRATA_ADMIN_KEY', async () => {
+  it('finishes in-flight requests on SIGTERM, then starts again without a new key, or with STRATA_ADMIN_KEY', async () => {
+    const operator = createStrataClient({ baseUrl: served.url, apiKey: operatorKey }).as({ tenantId: 'acme' });
+    const items = Array.from({ length: 500 }, (_, index) => ({
+      content: `in-flight memory ${index} ${'words '.repeat(40)}`,
+      scope: 'customer' as const,
+    }));
+    const inFlight = operator.memories.createMany(items);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 30));
     served.child.kill('SIGTERM');
+    expect(await inFlight).toHaveLength(500);
     expect(await served.exited).toBe(0);
     expect(served.output()).toContain('SIGTERM: finishing in-flight requests and closing');
     const again = await serve(dataDir);
     try {
       expect(again.output()).not.toContain('sk_platform_');
       expect((await remote(again.url, operatorKey, ['tenants', 'get', 'acme'])).code).toBe(0);
+      const reopened = createStrataClient({ baseUrl: again.url, apiKey: operatorKey }).as({ tenantId: 'acme' });
+      let stored = 0;
+      let cursor: string | null = null;
+      do {
+        const page: Page<Memory> = await reopened.memories.list({ scope: 'customer', limit: 200, ...(cursor === null ? {} : { cursor }) });
+        stored += page.items.filter((memory) => memory.content.startsWith('in-flight memory')).length;
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      expect(stored).toBe(500);
     } finally {
       again.child.kill('SIGINT');
       expect(await again.exited).toBe(0);

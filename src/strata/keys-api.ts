@@ -174,6 +174,7 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
       const identity = administrator();
       const limit = parsed.limit ?? 50;
       const after = parsed.cursor === undefined ? null : decodeCursor(parsed.cursor);
+      if (after !== null && !isUuid(after)) throw invalidInput('cursor', 'is not a cursor returned by this API');
       const rows = await keySession(identity, parsed.tenantId, async (db) => {
         // The operator and client admins list admin keys unless they name a tenant.
         const inTenant = parsed.tenantId !== undefined || (identity.role !== 'platform' && identity.role !== 'client_admin');
@@ -182,7 +183,7 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
             ? `SELECT ${apiKeyColumns('tenant')} FROM tenant_api_keys WHERE tenant_id = current_setting('strata.tenant_id')
                  AND ($1::uuid IS NULL OR key_id > $1::uuid) ORDER BY key_id LIMIT $2`
             : `SELECT ${apiKeyColumns('admin')} FROM admin_api_keys WHERE ($1::uuid IS NULL OR key_id > $1::uuid) ORDER BY key_id LIMIT $2`,
-          [after !== null && isUuid(after) ? after : null, limit + 1],
+          [after, limit + 1],
         );
         return result.rows;
       });
@@ -228,7 +229,8 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
         ]);
         return insertKey(db, old.kind, {
           name: old.name,
-          expiresAt: old.expires_at === null ? null : new Date(old.expires_at).toISOString(),
+          // The replacement gets the same lifetime the old key was given, counted from now.
+          expiresAt: old.expires_at === null ? null : new Date(now.getTime() + lifetimeMs(old)).toISOString(),
           clientId: old.client_id,
           tenantId: old.tenant_id,
           role: old.kind === 'tenant' || old.kind === 'user' ? (old.role as Role) : null,
@@ -283,6 +285,10 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
       return { ...callerOfKey(toApiKey(row)), keyHash: hash };
     },
   };
+}
+
+function lifetimeMs(row: ApiKeyRow): number {
+  return new Date(row.expires_at ?? row.created_at).getTime() - new Date(row.created_at).getTime();
 }
 
 interface KeyFields {
