@@ -20,7 +20,7 @@ export type { CallerContext } from './strata/caller.ts';
 export { createStrata, type Strata } from './strata/create-strata.ts';
 export { optionsFromEnvironment } from './strata/env-options.ts';
 export type { CreateOptions } from './strata/idempotency.ts';
-export type { ApiKey, CreateApiKeyInput, CreatedApiKey, KeysApi } from './strata/keys-api.ts';
+export type { ApiKey, AuthenticatedKey, CreateApiKeyInput, CreatedApiKey, KeysApi } from './strata/keys-api.ts';
 export type { MaintenanceApi, ReembedReport } from './strata/maintenance-api.ts';
 export type { MemoriesApi } from './strata/memories-api.ts';
 export type { StrataOptions } from './strata/options.ts';

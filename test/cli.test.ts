@@ -74,9 +74,9 @@ describe.sequential('strata command line', () => {
     expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(false);
   });
 
-  it('rejects an unknown command, and serve (not in this build), with exit 2', async () => {
+  it('rejects an unknown command and a bad serve port with exit 2', async () => {
     expectOneLineError(await cli(['frobnicate']), 2, /^strata: unknown command 'frobnicate'; run 'strata --help'/);
-    expectOneLineError(await cli(['serve']), 2, /^strata: unknown command 'serve'/);
+    expectOneLineError(await cli(['serve', '--port', '70000']), 2, /^strata: --port: must be between 0 and 65535/);
     expectOneLineError(await cli(['memories', 'nope']), 2, /^strata: unknown command 'memories nope'/);
     expectOneLineError(await cli([]), 2, /^strata: missing command/);
   });

@@ -29,8 +29,11 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, prefix = '')
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = [prefix, ...(issue?.path ?? []).map(String)].filter((part) => part.length > 0).join('.');
-  throw invalidInput(path || 'input', issue?.message ?? 'is invalid');
+  // An unknown key is named itself, so `details.field` points at what to remove.
+  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const parts = [prefix, ...(issue?.path ?? []).map(String), ...(unknownKey === undefined ? [] : [unknownKey])];
+  const path = parts.filter((part) => part.length > 0).join('.');
+  throw invalidInput(path || 'input', unknownKey === undefined ? (issue?.message ?? 'is invalid') : 'is not a known field');
 }
 
 const wellFormedText = (field: string) =>

@@ -4,6 +4,7 @@ import { StrataError } from '../core/errors.ts';
 import { type Role, roles } from '../core/scope.ts';
 import type { CallerContext } from '../strata/caller.ts';
 import type { Strata } from '../strata/create-strata.ts';
+import type { ApiKey } from '../strata/keys-api.ts';
 
 /** The caller of a request: what its key stands for, narrowed by the acting headers. */
 export type KeyCaller = CallerContext & { keyId: string; keyHash: string };
@@ -14,8 +15,10 @@ export type Headers = Record<string, string | string[] | undefined>;
 /** Resolves the caller of a request from its API key and acting headers. */
 export interface Authenticator {
   authenticate(headers: Headers): Promise<KeyCaller>;
-  /** Forgets a cached key (after the store says it is no longer live). */
+  /** Forgets the cached key a request presented (after the store said it is no longer live). */
   forget(headers: Headers): void;
+  /** Forgets cached keys that match, after this server revoked, rotated or deleted them. */
+  forgetWhere(matches: (key: ApiKey) => boolean): void;
 }
 
 const unauthenticated = (message: string) => new StrataError('unauthenticated', message);
@@ -37,28 +40,56 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+interface CachedKey {
+  key: ApiKey;
+  caller: KeyCaller;
+  cachedAt: number;
+}
+
+/** Options of {@link createAuthenticator}. */
+export interface AuthenticatorOptions {
+  /** Customer and user keys kept in memory. Default 10,000. */
+  cacheSize?: number;
+  /** How long a cached key is trusted before it is looked up again. Default 30,000 ms. */
+  cacheTtlMs?: number;
+  now?: () => number;
+}
+
 /**
  * Builds the authenticator. Malformed keys (wrong prefix, length or checksum) are refused
- * before any database work. Customer and user keys are cached by hash: what a key stands for
- * never changes, and whether it is still live is checked inside every transaction it runs.
+ * before any database work. Customer and user keys are cached by hash for `cacheTtlMs`: what a
+ * key stands for never changes, and whether it is still live is checked again inside every
+ * transaction its requests run, so a revoked key reads and writes nothing. Keys this server
+ * revokes, rotates or deletes leave the cache at once; a revocation made by another process
+ * is seen by the next transaction, and by validation-only failures within `cacheTtlMs`.
  * Operator and client admin keys are looked up on every request.
  */
-export function createAuthenticator(strata: Strata, options: { cacheSize?: number } = {}): Authenticator {
+export function createAuthenticator(strata: Strata, options: AuthenticatorOptions = {}): Authenticator {
   const cacheSize = options.cacheSize ?? 10_000;
-  const cache = new Map<string, KeyCaller>();
+  const cacheTtlMs = options.cacheTtlMs ?? 30_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, CachedKey>();
 
-  const keyCaller = async (key: string) => {
-    const kind = parseApiKey(key);
+  const fresh = (entry: CachedKey | undefined): entry is CachedKey => {
+    if (entry === undefined) return false;
+    const expired = entry.key.expiresAt !== null && Date.parse(entry.key.expiresAt) <= now();
+    return !expired && now() - entry.cachedAt < cacheTtlMs;
+  };
+
+  const keyCaller = async (secret: string): Promise<KeyCaller> => {
+    const kind = parseApiKey(secret);
     if (kind === null) throw unauthenticated('the API key is malformed (wrong prefix, length or checksum)');
-    const hash = hashApiKey(key);
+    const hash = hashApiKey(secret);
     const cached = cache.get(hash);
-    if (cached !== undefined) return cached;
-    const caller = await strata.keys.authenticate(key);
+    if (fresh(cached)) return cached.caller;
+    cache.delete(hash);
+    const { key, caller } = await strata.keys.authenticate(secret);
+    const keyCaller = { ...caller, keyId: key.id };
     if (kind === 'tenant' || kind === 'user') {
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
-      cache.set(hash, caller);
+      cache.set(hash, { key, caller: keyCaller, cachedAt: now() });
     }
-    return caller;
+    return keyCaller;
   };
 
   return {
@@ -71,6 +102,9 @@ export function createAuthenticator(strata: Strata, options: { cacheSize?: numbe
       } catch {
         // no usable key, nothing cached
       }
+    },
+    forgetWhere(matches) {
+      for (const [hash, entry] of cache) if (matches(entry.key)) cache.delete(hash);
     },
   };
 }
@@ -122,4 +156,24 @@ function forbidden(header: string, what: string): StrataError {
 
 function definedFields(fields: CallerContext): CallerContext {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as CallerContext;
+}
+
+/**
+ * Which cached keys an operation that just succeeded made stale: revoked or rotated keys, the
+ * keys of a deleted or updated (perhaps suspended) tenant, the keys of a deleted user.
+ */
+export function keysMadeStale(operation: string, id: string | undefined, caller: CallerContext): ((key: ApiKey) => boolean) | undefined {
+  if (id === undefined) return undefined;
+  switch (operation) {
+    case 'keys.revoke':
+    case 'keys.rotate':
+      return (key) => key.id === id;
+    case 'tenants.update':
+    case 'tenants.delete':
+      return (key) => key.tenantId === id;
+    case 'users.delete':
+      return (key) => key.userId === id && (caller.tenantId === undefined || key.tenantId === caller.tenantId);
+    default:
+      return undefined;
+  }
 }

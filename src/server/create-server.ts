@@ -3,7 +3,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { type Operation, operations } from '../api/operations.ts';
 import { invalidInput, StrataError } from '../core/errors.ts';
 import type { Strata } from '../strata/create-strata.ts';
-import { createAuthenticator, type KeyCaller } from './auth.ts';
+import { createAuthenticator, type KeyCaller, keysMadeStale } from './auth.ts';
 import { docsPage } from './docs-page.ts';
 import { invokeOperation } from './invoke.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -77,6 +77,8 @@ export function createServer(options: ServerOptions): StrataServer {
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
     },
   });
+  // Only JSON bodies: without this, Fastify's text/plain parser would hand a string to validation.
+  app.removeContentTypeParser('text/plain');
   let closing = false;
   const openApi = buildOpenApiDocument();
 
@@ -131,6 +133,8 @@ export function createServer(options: ServerOptions): StrataServer {
         }),
         requestTimeoutMs,
       );
+      const stale = keysMadeStale(operation.name, (request.params as Record<string, string | undefined>).id, caller);
+      if (stale !== undefined) authenticator.forgetWhere(stale);
       return reply.code(operation.status).send(result);
     } catch (error) {
       // A key revoked since it was cached: forget it so the next request looks it up afresh.
@@ -157,7 +161,8 @@ function fastifyPath(operation: Operation): string {
 
 function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown) {
   const problem = toProblem(error, request.id);
-  if (problem.code === 'internal' && !(error instanceof StrataError)) {
+  // The cause of an internal error goes to the server's log only; the caller gets the request id.
+  if (problem.code === 'internal') {
     process.emitWarning(`strata: request ${request.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
   return reply.code(problem.status).type('application/problem+json').send(problem);

@@ -29,9 +29,13 @@ const titles: Record<StrataErrorCode, string> = {
   internal: 'Internal error',
 };
 
-/** The problem document for an error; anything that is not a StrataError is reported as `internal` without its message. */
+/**
+ * The problem document for an error. An `internal` error (a bug, or anything that is not a
+ * StrataError) is reported without its message or details, which may hold driver text.
+ */
 export function toProblem(error: unknown, requestId: string): Problem {
-  const strataError = error instanceof StrataError ? error : new StrataError('internal', 'internal error; see the server log');
+  const internal = !(error instanceof StrataError) || error.code === 'internal';
+  const strataError = internal ? new StrataError('internal', `internal error; the server log has it under request id ${requestId}`) : error;
   return {
     type: `/docs#error-${strataError.code}`,
     title: titles[strataError.code],

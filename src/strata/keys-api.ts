@@ -27,6 +27,12 @@ export interface ApiKey {
   revokedAt: string | null;
 }
 
+/** A presented key that is live: the key, and the caller it stands for (pass it to `strata.as`). */
+export interface AuthenticatedKey {
+  key: ApiKey;
+  caller: CallerContext & { keyHash: string };
+}
+
 /** A new key and its secret. The secret is not stored and cannot be shown again. */
 export interface CreatedApiKey {
   key: ApiKey;
@@ -65,7 +71,7 @@ export interface KeysApi {
    */
   register(secret: string, options?: { name?: string }): Promise<ApiKey>;
   /** The caller a presented key stands for; `unauthenticated` for a malformed, unknown, revoked or expired key. */
-  authenticate(secret: string): Promise<CallerContext & { keyId: string; keyHash: string }>;
+  authenticate(secret: string): Promise<AuthenticatedKey>;
 }
 
 const keyAdmins: readonly Role[] = ['platform', 'client_admin', 'admin'];
@@ -282,7 +288,8 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
       if (row.revoked_at !== null || (row.expires_at !== null && new Date(row.expires_at) <= now)) {
         throw new StrataError('unauthenticated', 'the API key has been revoked or has expired');
       }
-      return { ...callerOfKey(toApiKey(row)), keyHash: hash };
+      const key = toApiKey(row);
+      return { key, caller: { ...callerOfKey(key), keyHash: hash } };
     },
   };
 }
@@ -321,8 +328,8 @@ function assertAdminKeyAllowed(identity: Identity, kind: 'platform' | 'client', 
 }
 
 /** The caller context a key stands for. */
-export function callerOfKey(key: ApiKey): CallerContext & { keyId: string } {
-  const caller: CallerContext & { keyId: string } = { keyId: key.id, role: key.role };
+function callerOfKey(key: ApiKey): CallerContext {
+  const caller: CallerContext = { role: key.role };
   if (key.clientId !== null) caller.clientId = key.clientId;
   if (key.tenantId !== null) caller.tenantId = key.tenantId;
   if (key.userId !== null) caller.userId = key.userId;

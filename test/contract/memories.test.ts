@@ -152,7 +152,7 @@ describeEachSurface('memories', (target) => {
       [{ content: 'x', metadata: Object.fromEntries(Array.from({ length: 65 }, (_, index) => [`k${index}`, index])) }, 'metadata'],
       [{ content: 'x', agentId: 'bad agent' }, 'agentId'],
       [{ content: 'x', documentType: 'Bad Type' }, 'documentType'],
-      [{ content: 'x', unknownField: 1 }, 'input'],
+      [{ content: 'x', unknownField: 1 }, 'unknownField'],
       [{ content: 'x', ttlSeconds: -1 }, 'ttlSeconds'],
     ];
     for (const [input, field] of cases) {
