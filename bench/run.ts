@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: the scale benchmark on server PostgreSQL and PGlite (quick by default,
  * `--medium` or `--full` for bigger populations; `--help` lists the flags), then the LoCoMo
- * store benchmark when it exists. Writes bench/results/scale.md and scale.json and prints a
- * summary. Benchmarks are for people reading reports; CI does not run them.
+ * store benchmark when it exists, then the HTTP service bench. Writes bench/results/scale.md,
+ * scale.json, http.md and http.json and prints a summary. Benchmarks are for people reading reports; CI does not run them.
  */
+import { runHttpBench } from './http.ts';
 import { runLocomoIfPresent } from './run-locomo.ts';
 import { type BackendResult, runScaleBench } from './scale.ts';
 import { describeMachine } from './scale-machine.ts';
@@ -76,3 +77,8 @@ const report: ScaleReport = {
   locomo,
 };
 printSummary(report, await writeScaleReport(report, options.outputDirectory, options.reportName));
+if (options.http && options.backends.includes('postgres')) {
+  await runHttpBench({ backend: 'postgres', adminUrl: options.adminUrl, outputDirectory: options.outputDirectory }, { command: report.commandLine });
+} else {
+  console.log('\nHTTP bench skipped: it runs on server PostgreSQL (--backend postgres|both) unless --no-http');
+}

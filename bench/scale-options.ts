@@ -52,6 +52,8 @@ export interface ScaleOptions {
   reportName: string;
   /** Run the LoCoMo store benchmark too, if it exists. */
   locomo: boolean;
+  /** Run the HTTP service bench (server PostgreSQL) after the others. */
+  http: boolean;
   seed: number;
 }
 
@@ -72,7 +74,8 @@ const usage = `npm run bench -- [--full | --medium] [options]
   --writers N (4) --batch N (500) --creation-samples N (200)
   --admin-url URL (postgres://postgres:postgres@127.0.0.1:5432/postgres) --database NAME (strata_bench)
   --no-analyze   skip ANALYZE after loading (shows the as-shipped planner behaviour)
-  --out DIR (bench/results) --name NAME (scale: NAME.md, NAME.json) --no-locomo --seed N`;
+  --out DIR (bench/results) --name NAME (scale: NAME.md, NAME.json) --no-locomo --no-http --seed N
+  (the HTTP bench runs last, on the server: bench/results/http.md; alone: node --import tsx bench/http.ts --help)`;
 
 const numbers = (text: string) => text.split(',').map((part) => Number(part.trim()));
 
@@ -109,6 +112,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
       out: { type: 'string' },
       name: { type: 'string' },
       'no-locomo': { type: 'boolean' },
+      'no-http': { type: 'boolean' },
       seed: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -152,6 +156,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     outputDirectory: values.out ?? new URL('./results/', import.meta.url).pathname,
     reportName: values.name ?? 'scale',
     locomo: values['no-locomo'] !== true,
+    http: values['no-http'] !== true,
     seed: number(values.seed, 42),
   };
   validate(options);
