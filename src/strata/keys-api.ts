@@ -88,13 +88,13 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
   };
 
   /** The session a key of `tenantId` (or an admin key, with none) is managed in. */
-  const keySession = <T>(identity: Identity, tenantId: string | undefined, work: (db: Queryable) => Promise<T>) => {
+  const keySession = <T>(identity: Identity, tenantId: string | undefined, work: (db: Queryable, resolved: Identity) => Promise<T>) => {
     if (identity.tenantId !== undefined && tenantId !== undefined && tenantId !== identity.tenantId) {
       throw new StrataError('forbidden', 'tenantId: a customer manages its own keys only', { details: { field: 'tenantId' } });
     }
     const target = tenantId ?? identity.tenantId;
     const { userId: _user, ...rest } = identity;
-    return inSession(engine, target === undefined ? rest : { ...rest, tenantId: target }, (db) => work(db));
+    return inSession(engine, target === undefined ? rest : { ...rest, tenantId: target }, (db, resolved) => work(db, resolved));
   };
 
   const findKey = async (db: Queryable, id: string, lock = ''): Promise<ApiKeyRow> => {
@@ -160,10 +160,8 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
       const role = parsed.role ?? 'member';
       if (!tenantRoles.includes(role))
         throw new StrataError('invalid_input', `role: a ${kind} key has role admin, member or reader`, { details: { field: 'role' } });
-      return keySession(identity, parsed.tenantId, async (db) => {
-        const tenantId = parsed.tenantId ?? identity.tenantId;
-        const tenant = await db.query<{ client_id: string }>('SELECT client_id FROM tenants WHERE tenant_id = $1', [tenantId]);
-        const clientId = tenant.rows[0]?.client_id ?? identity.clientId;
+      return keySession(identity, parsed.tenantId, async (db, resolved) => {
+        const tenantId = resolved.tenantId ?? null;
         if (parsed.userId !== undefined) {
           await db.query(
             `INSERT INTO users (tenant_id, user_id, role, created_at) VALUES ($1, $2, 'member', $3::timestamptz)
@@ -171,7 +169,7 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
             [tenantId, parsed.userId, engine.now().toISOString()],
           );
         }
-        return insertKey(db, kind, { ...fields, tenantId: tenantId ?? null, clientId, role, userId: parsed.userId ?? null });
+        return insertKey(db, kind, { ...fields, tenantId, clientId: resolved.clientId, role, userId: parsed.userId ?? null });
       });
     },
 
