@@ -1,16 +1,9 @@
 import { expect } from 'vitest';
 import type { StrataErrorCode } from '../../src/index.ts';
+import type { Problem } from '../../src/server/problem.ts';
 
 /** An RFC 9457 problem body as the service sends it. */
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: StrataErrorCode;
-  requestId: string;
-  details?: Record<string, unknown>;
-}
+export type ProblemBody = Problem;
 
 /** A response already read: status, headers, and the body parsed as JSON when it is JSON. */
 export interface HttpResponse<T = unknown> {
