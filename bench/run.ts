@@ -78,7 +78,10 @@ const report: ScaleReport = {
 };
 printSummary(report, await writeScaleReport(report, options.outputDirectory, options.reportName));
 if (options.http && options.backends.includes('postgres')) {
-  await runHttpBench({ backend: 'postgres', adminUrl: options.adminUrl, outputDirectory: options.outputDirectory }, { command: report.commandLine });
+  await runHttpBench(
+    { backend: 'postgres', adminUrl: options.adminUrl, outputDirectory: options.outputDirectory },
+    { command: report.commandLine },
+  );
 } else {
   console.log('\nHTTP bench skipped: it runs on server PostgreSQL (--backend postgres|both) unless --no-http');
 }
