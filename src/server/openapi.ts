@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actingHeaders } from '../api/headers.ts';
 import { type Operation, operations } from '../api/operations.ts';
+import { responseSchemas } from '../api/responses.ts';
 import { httpStatusByCode } from '../core/errors.ts';
 
 type JsonObject = Record<string, unknown>;
@@ -30,6 +31,13 @@ const actingParameters = [
   { name: actingHeaders.user, description: 'Act as this user (operator, client admin and customer admin keys).' },
   { name: actingHeaders.role, description: 'Act with a lower role than the key’s.' },
 ].map((header) => ({ in: 'header', required: false, schema: { type: 'string' }, ...header }));
+
+function responseSchema(operation: Operation): JsonObject {
+  const schema = responseSchemas[operation.name];
+  if (schema === undefined) throw new Error(`operation ${operation.name} has no response schema`);
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'output' }) as JsonObject;
+  return rest;
+}
 
 function parameters(operation: Operation): JsonObject[] {
   const result: JsonObject[] = [];
@@ -70,7 +78,7 @@ function describe(operation: Operation): JsonObject {
       ? {}
       : { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(operation.body) } } } }),
     responses: {
-      [String(operation.status)]: { description: 'Success', content: { 'application/json': { schema: { type: 'object' } } } },
+      [String(operation.status)]: { description: 'Success', content: { 'application/json': { schema: responseSchema(operation) } } },
       ...errors,
     },
   };

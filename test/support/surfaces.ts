@@ -1,7 +1,8 @@
 import { afterAll, describe } from 'vitest';
-import type { StrataClient } from '../../src/client/index.ts';
+import { createStrataClient, type StrataClient } from '../../src/client/index.ts';
 import type { Strata, StrataOptions } from '../../src/index.ts';
 import { startTestServer } from './http-server.ts';
+import { schemaCheckingFetch } from './response-check.ts';
 import { dropServerDatabases, type StoreTarget, storeTargets } from './stores.ts';
 
 /** What the contract suite drives: the embedded library, or the client SDK against a real server. */
@@ -22,13 +23,15 @@ export interface SurfaceTarget {
 const embedded = (store: StoreTarget): SurfaceTarget => ({ name: store.name, surface: 'embedded', open: (options) => store.open(options) });
 
 // The client acts with an operator key; `as(context)` sends the acting headers, so the same calls
-// the embedded suite makes (`strata.as({ tenantId, userId })`) travel over HTTP unchanged.
+// the embedded suite makes (`strata.as({ tenantId, userId })`) travel over HTTP unchanged. Every
+// response is also checked against its operation's response schema (the OpenAPI document's).
 const http = (store: StoreTarget): SurfaceTarget => ({
   name: `http+${store.name}`,
   surface: 'http',
   async open(options) {
     const server = await startTestServer(store, options === undefined ? {} : { store: options });
-    return Object.assign(Object.create(null), server.client, { close: () => server.close() }) as ContractStrata;
+    const client = createStrataClient({ baseUrl: server.url, apiKey: server.adminKey, fetch: schemaCheckingFetch() });
+    return Object.assign(Object.create(null), client, { close: () => server.close() }) as ContractStrata;
   },
 });
 

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { operations } from '../../src/api/operations.ts';
+import { createStrataClient, type StrataClient } from '../../src/client/index.ts';
+import { startTestServer, type TestServer } from '../support/http-server.ts';
+import { schemaCheckingFetch } from '../support/response-check.ts';
+import { describeEachStore } from '../support/stores.ts';
+
+// Every operation, called once through a client that checks each success body against the
+// operation's response schema: the schemas the OpenAPI document publishes.
+describeEachStore('response schemas', (target) => {
+  let server: TestServer;
+  let operator: StrataClient;
+  const seen = new Set<string>();
+  beforeAll(async () => {
+    server = await startTestServer(target, { store: { vectorIndexThreshold: 3 } });
+    operator = createStrataClient({ baseUrl: server.url, apiKey: server.adminKey, fetch: schemaCheckingFetch(seen) });
+  });
+  afterAll(() => server.close());
+
+  it('answers every operation within its published schema', async () => {
+    await operator.tenants.create({ id: 'acme', name: 'Acme' });
+    await operator.tenants.list();
+    await operator.tenants.get('acme');
+    await operator.tenants.update('acme', { settings: { tier: 'gold' } });
+    const acme = operator.as({ tenantId: 'acme' });
+    await acme.users.create({ id: 'john' });
+    await acme.users.list();
+    await acme.users.get('john');
+    await acme.users.update('john', { metadata: { team: 'ops' } });
+    const { key } = await operator.keys.create({ tenantId: 'acme', role: 'reader', name: 'dashboards' });
+    await operator.keys.list({ tenantId: 'acme' });
+    await operator.keys.get(key.id);
+    const rotated = await operator.keys.rotate(key.id, { overlapSeconds: 0 });
+    await operator.keys.revoke(rotated.key.id);
+    const john = acme.as({ tenantId: 'acme', userId: 'john' });
+    const { memory } = await john.memories.create({ content: 'Prefers window seats', conversationId: 'c1' });
+    await john.memories.createMany([{ content: 'Flies to Lisbon in May' }, { content: 'Vegetarian meals', conversationId: 'c1' }]);
+    await john.memories.list({ limit: 2 });
+    await john.memories.get(memory.id);
+    await john.memories.update(memory.id, { metadata: { topic: 'travel' } });
+    await john.memories.history(memory.id);
+    await john.search({ query: 'seat', mode: 'hybrid' });
+    await john.context({ query: 'book a flight', conversationId: 'c1' });
+    await operator.maintenance.buildIndex('acme');
+    await operator.maintenance.indexLargeTenants();
+    await operator.maintenance.reembed();
+    await john.memories.delete(memory.id);
+    await acme.memories.deleteAllForUser('john');
+    await acme.users.delete('john');
+    await operator.tenants.delete('acme');
+    expect([...seen].sort()).toEqual(operations.map((operation) => operation.name).sort());
+  });
+});
