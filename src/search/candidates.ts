@@ -19,6 +19,8 @@ export interface CandidateRequest {
   dimensions: number;
   /** True when the caller's tenant has its own HNSW index (large tenants). */
   tenantIndexed: boolean;
+  /** True when nothing else runs in the transaction after this search: planner settings need no reset. */
+  lastStatement?: boolean;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function vectorCandidates(db: Queryable, request: CandidateRequest,
     );
   }
   const result = await db.query<ScoredRow & { distance: number }>(unionOrdered(parts, 'distance, memory_id', request.limit), params.values);
-  if (request.tenantIndexed) await db.query(`SELECT set_config('enable_sort', 'on', true)`);
+  if (request.tenantIndexed && request.lastStatement !== true) await db.query(`SELECT set_config('enable_sort', 'on', true)`);
   return result.rows.map((row) => ({ ...row, score: 1 - row.distance }));
 }
 

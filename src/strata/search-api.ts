@@ -49,7 +49,14 @@ export function createSearchApi(engine: Engine, bound: CallerContext | undefined
       const embedding = await embedQuery(mode, parsed.query);
       return inSession(engine, caller, async (db, resolved, tenant) => ({
         mode,
-        hits: await runSearch(db, request(resolved, tenant, parsed, parsed.limit ?? 10), mode, parsed.query, embedding),
+        // A vector search is the transaction's last statement; hybrid runs keyword queries after it.
+        hits: await runSearch(
+          db,
+          { ...request(resolved, tenant, parsed, parsed.limit ?? 10), lastStatement: mode === 'vector' },
+          mode,
+          parsed.query,
+          embedding,
+        ),
       }));
     },
 
