@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { StrataError } from '../core/errors.ts';
 import { type Database, type Queryable, type QueryResult, sessionSetupSql } from './database.ts';
 
 /** Options for {@link openPostgresDatabase}. */
@@ -27,19 +28,47 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
       return { rows: result.rows as Row[], affectedRows: result.rowCount ?? 0 };
     },
   });
-  const transaction = async <T>(begin: string, work: (db: Queryable) => Promise<T>): Promise<T> => {
+  /**
+   * Borrows a client. A connection lost while it is borrowed (server restart, failover, a
+   * terminated backend) is an 'error' event on the client: it is recorded here instead of
+   * crashing the process, and the client is destroyed on release instead of being reused.
+   */
+  const borrow = async () => {
     const client = await pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost = error;
+    };
+    client.on('error', onError);
+    return {
+      client,
+      lost: () => lost,
+      release(error?: Error) {
+        client.off('error', onError);
+        client.release(error ?? lost);
+      },
+    };
+  };
+  // The driver's error for a dropped connection has no SQLSTATE; the 'error' event says what it was.
+  const connectionLost = (cause: unknown) => new StrataError('unavailable', 'the database connection was lost; retry', { cause });
+
+  const transaction = async <T>(begin: string, work: (db: Queryable) => Promise<T>): Promise<T> => {
+    const borrowed = await borrow();
     try {
-      await client.query(begin);
-      const result = await work(run(client));
-      await client.query('COMMIT');
-      client.release();
+      await borrowed.client.query(begin);
+      const result = await work(run(borrowed.client));
+      await borrowed.client.query('COMMIT');
+      borrowed.release();
       return result;
     } catch (error) {
+      if (borrowed.lost() !== undefined) {
+        borrowed.release();
+        throw connectionLost(error);
+      }
       // A connection that cannot roll back cleanly is discarded, never reused.
-      await client.query('ROLLBACK').then(
-        () => client.release(),
-        (rollbackError: Error) => client.release(rollbackError),
+      await borrowed.client.query('ROLLBACK').then(
+        () => borrowed.release(),
+        (rollbackError: Error) => borrowed.release(rollbackError),
       );
       throw error;
     }
@@ -55,15 +84,16 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
     withSession: (settings, work) => transaction(`BEGIN; ${sessionSetupSql(options.appRole, settings, options.statementTimeoutMs)}`, work),
     asOwner: (work) => transaction('BEGIN', work),
     ownerStatements: async (statements) => {
-      const client = await pool.connect();
+      const borrowed = await borrow();
       try {
-        for (const statement of statements) await client.query(statement);
+        for (const statement of statements) await borrowed.client.query(statement);
         // Session settings made here must not leak to the next borrower of this connection.
-        await client.query('RESET ALL');
-        client.release();
+        await borrowed.client.query('RESET ALL');
+        borrowed.release();
       } catch (error) {
-        client.release(error as Error);
-        throw error;
+        const lost = borrowed.lost() !== undefined;
+        borrowed.release(error as Error);
+        throw lost ? connectionLost(error) : error;
       }
     },
     close: () => pool.end(),
