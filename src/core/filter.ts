@@ -46,6 +46,7 @@ export function parseMetadataFilter(filter: unknown, field = 'filter'): FilterCo
       throw invalidInput(path, `key must be 1-${filterLimits.keyLength} characters`);
     }
     if (key.startsWith('$')) throw invalidInput(path, 'unknown operator at the top level (keys starting with $ are reserved)');
+    if (!storableText(key)) throw invalidInput(path, 'key must be well-formed Unicode without NUL characters');
     if (isPlainObject(spec)) {
       const entries = Object.entries(spec);
       if (entries.length === 0) throw invalidInput(path, 'operator object is empty');
@@ -95,9 +96,16 @@ function parseScalar(value: unknown, path: string): FilterScalar {
   }
   if (typeof value === 'string') {
     if (value.length > filterLimits.stringLength) throw invalidInput(path, `at most ${filterLimits.stringLength} characters`);
+    // Stored metadata can hold neither, so a filter naming one could only fail in the database.
+    if (!storableText(value)) throw invalidInput(path, 'must be well-formed Unicode without NUL characters');
     return value;
   }
   throw invalidInput(path, 'must be a string, number, boolean or null');
+}
+
+/** Text PostgreSQL can hold in jsonb: no NUL character, no lone surrogate. */
+function storableText(text: string): boolean {
+  return !text.includes('\u0000') && text.isWellFormed();
 }
 
 /** True for `{}`-style objects (not arrays, not null). */

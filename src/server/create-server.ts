@@ -42,7 +42,7 @@ export interface StrataServer {
   readonly app: FastifyInstance;
   /** Starts listening; resolves with the base URL. */
   listen(options?: { host?: string; port?: number }): Promise<string>;
-  /** Stops accepting, lets in-flight requests finish, then closes the listener (not the store). */
+  /** Stops accepting, lets in-flight requests finish (within the request timeout), then closes the listener (not the store). */
   close(): Promise<void>;
 }
 
@@ -72,6 +72,8 @@ export function createServer(options: ServerOptions): StrataServer {
     logger: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A client that stalls while sending a request is cut off like a slow handler.
+    requestTimeout: requestTimeoutMs,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
@@ -150,7 +152,14 @@ export function createServer(options: ServerOptions): StrataServer {
     },
     async close() {
       closing = true;
-      await app.close();
+      // In-flight requests get up to the request timeout to finish; a client stalled mid-request
+      // (a half-sent body) must not hold the shutdown any longer than that.
+      const force = setTimeout(() => app.server.closeAllConnections(), requestTimeoutMs);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(force);
+      }
     },
   };
 }

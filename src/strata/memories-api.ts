@@ -117,6 +117,8 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
       const caller = identity();
       const limit = parsed.limit ?? 50;
       const after = parsed.cursor === undefined ? null : decodeCursor(parsed.cursor);
+      // Listings page by memory id: a cursor holding anything else was not made here.
+      if (after !== null && !isUuid(after)) throw invalidInput('cursor', 'is not a cursor returned by this API');
       const scopes = wantedScopes(caller, parsed.scope);
       return inSession(engine, caller, async (db, resolved) => {
         const rows = await listMemories(db, resolved, scopes, parsed, after, limit + 1, engine.now());
