@@ -9,6 +9,7 @@ import {
   listMemoriesSchema,
   opaqueId,
   pageSchema,
+  reembedOptionsSchema,
   rotateApiKeySchema,
   searchSchema,
   updateMemorySchema,
@@ -286,7 +287,7 @@ export const operations: readonly Operation[] = [
     tag: 'maintenance',
     args: [body],
     status: 200,
-    body: z.strictObject({ batchSize: z.number().int().min(1).max(10_000).optional() }),
+    body: reembedOptionsSchema,
   },
   {
     name: 'maintenance.indexLargeTenants',

@@ -237,3 +237,6 @@ export const rotateApiKeySchema = z.strictObject({
 
 /** Options of `keys.register`. */
 export const registerApiKeySchema = z.strictObject({ name: z.string().max(255).optional() });
+
+/** Options of `maintenance.reembed` (besides the progress callback). */
+export const reembedOptionsSchema = z.strictObject({ batchSize: z.number().int().min(1).max(10_000).optional() });

@@ -93,7 +93,11 @@ export function createServer(options: ServerOptions): StrataServer {
   app.addHook('onResponse', async (request, reply) => {
     options.log?.(requestLog(request, reply));
   });
-  app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(reply, request, fromFrameworkError(error)));
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A key the store no longer accepts (revoked since it was cached): the next request looks it up afresh.
+    if (error instanceof StrataError && error.code === 'unauthenticated') authenticator.forget(request.headers);
+    return sendProblem(reply, request, fromFrameworkError(error));
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, new StrataError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
@@ -110,12 +114,7 @@ export function createServer(options: ServerOptions): StrataServer {
   app.register(async (api) => {
     // Authentication runs before the body is read: a bad key costs no parsing and no database work.
     api.addHook('onRequest', async (request) => {
-      try {
-        request.caller = await authenticator.authenticate(request.headers);
-      } catch (error) {
-        if (error instanceof StrataError && error.code === 'unauthenticated') authenticator.forget(request.headers);
-        throw error;
-      }
+      request.caller = await authenticator.authenticate(request.headers);
     });
     for (const operation of operations) {
       api.route({ method: operation.method, url: fastifyPath(operation), handler: (request, reply) => handle(operation, request, reply) });
@@ -125,24 +124,18 @@ export function createServer(options: ServerOptions): StrataServer {
   async function handle(operation: Operation, request: FastifyRequest, reply: FastifyReply) {
     const caller = request.caller;
     if (caller === undefined) throw new StrataError('unauthenticated', 'an API key is required');
-    try {
-      const result = await withTimeout(
-        invokeOperation(strata, operation, caller, {
-          params: request.params as Record<string, string>,
-          query: request.query as Record<string, string>,
-          body: request.body,
-          headers: request.headers,
-        }),
-        requestTimeoutMs,
-      );
-      const stale = keysMadeStale(operation.name, (request.params as Record<string, string | undefined>).id, caller);
-      if (stale !== undefined) authenticator.forgetWhere(stale);
-      return reply.code(operation.status).send(result);
-    } catch (error) {
-      // A key revoked since it was cached: forget it so the next request looks it up afresh.
-      if (error instanceof StrataError && error.code === 'unauthenticated') authenticator.forget(request.headers);
-      throw error;
-    }
+    const result = await withTimeout(
+      invokeOperation(strata, operation, caller, {
+        params: request.params as Record<string, string>,
+        query: request.query as Record<string, string>,
+        body: request.body,
+        headers: request.headers,
+      }),
+      requestTimeoutMs,
+    );
+    const stale = keysMadeStale(operation.name, (request.params as Record<string, string | undefined>).id, caller);
+    if (stale !== undefined) authenticator.forgetWhere(stale);
+    return reply.code(operation.status).send(result);
   }
 
   return {

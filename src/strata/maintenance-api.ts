@@ -1,5 +1,6 @@
 import { StrataError } from '../core/errors.ts';
 import { parseOpaqueId } from '../core/ids.ts';
+import { parseInput, reembedOptionsSchema } from '../core/schemas.ts';
 import type { Queryable, SessionSettings } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
 import { SqlParams } from '../store/sql-params.ts';
@@ -109,11 +110,12 @@ export function createMaintenanceApi(engine: Engine, bound: CallerContext | unde
   return {
     async reembed(options = {}) {
       operator();
-      const batchSize = options.batchSize ?? 256;
+      const { onProgress, ...rest } = options;
+      const batchSize = parseInput(reembedOptionsSchema, rest).batchSize ?? 256;
       let done = 0;
       const progress = (count: number) => {
         done += count;
-        options.onProgress?.(done);
+        onProgress?.(done);
       };
       const tenants = await tenantIds();
       for (const tenant of tenants) {
