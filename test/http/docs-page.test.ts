@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../src/api/operations.ts';
 import { httpStatusByCode } from '../../src/index.ts';
+import { chromiumPath, launchChromium } from '../support/chromium.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';
 import { storeTargets } from '../support/stores.ts';
 import { send } from './http-helpers.ts';
@@ -11,17 +11,6 @@ import { send } from './http-helpers.ts';
 // reach no host but the service's. It drives Debian's Chromium at /usr/bin/chromium through
 // playwright-core (no browser download).
 // The page involves no storage, so it runs on PGlite only.
-
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // CI installs Chromium (.ci/run); a CI run without it fails instead of skipping.
 const skipReason = existsSync(chromiumPath) ? undefined : `no Chromium at ${chromiumPath} (apt-get install chromium)`;
@@ -56,7 +45,7 @@ describe('/docs page', () => {
   it.skipIf(skipReason !== undefined)(
     `renders every operation in Chromium and makes no request to another host${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`,
     async () => {
-      const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         const requested: string[] = [];
