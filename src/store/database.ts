@@ -31,8 +31,16 @@ export interface SessionSettings {
 /** The storage back end: PGlite in-process or a PostgreSQL server. Same SQL on both. */
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
-  /** Runs `work` in one transaction as the application role, with `settings` applied. */
-  withSession<T>(settings: SessionSettings, work: (db: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction as the application role, with `settings` applied. A
+   * `prelude` (one parameterless statement, literals quoted with {@link quoteLiteral}) runs in
+   * the same round trip as the setup; its rows are handed to `work`.
+   */
+  withSession<T>(
+    settings: SessionSettings,
+    work: (db: Queryable, prelude: Record<string, unknown>[]) => Promise<T>,
+    prelude?: string,
+  ): Promise<T>;
   /**
    * Runs `work` in one transaction as the connecting (owner) role: migrations and index
    * builds only; never with caller-supplied SQL.

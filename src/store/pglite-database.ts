@@ -45,10 +45,11 @@ export async function openPgliteDatabase(options: PgliteDatabaseOptions): Promis
   return {
     kind: 'pglite',
     pglite,
-    withSession: (settings, work) =>
+    withSession: (settings, work, prelude) =>
       pglite.transaction(async (transaction) => {
-        await transaction.exec(sessionSetupSql(options.appRole, settings, options.statementTimeoutMs));
-        return work(run(transaction));
+        const setup = sessionSetupSql(options.appRole, settings, options.statementTimeoutMs);
+        const results = await transaction.exec(prelude === undefined ? setup : `${setup}; ${prelude}`);
+        return work(run(transaction), prelude === undefined ? [] : ((results.at(-1)?.rows ?? []) as Record<string, unknown>[]));
       }),
     asOwner: (work) => pglite.transaction((transaction) => work(run(transaction))),
     ownerStatements: async (statements) => {

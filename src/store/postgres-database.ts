@@ -52,11 +52,13 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
   // The driver's error for a dropped connection has no SQLSTATE; the 'error' event says what it was.
   const connectionLost = (cause: unknown) => new StrataError('unavailable', 'the database connection was lost; retry', { cause });
 
-  const transaction = async <T>(begin: string, work: (db: Queryable) => Promise<T>): Promise<T> => {
+  const transaction = async <T>(begin: string, work: (db: Queryable, prelude: Record<string, unknown>[]) => Promise<T>): Promise<T> => {
     const borrowed = await borrow();
     try {
-      await borrowed.client.query(begin);
-      const result = await work(run(borrowed.client));
+      // Several statements in one simple query come back as one result each; the last is the prelude's.
+      const started = (await borrowed.client.query(begin)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const preludeRows = Array.isArray(started) && started.length > 2 ? (started.at(-1)?.rows ?? []) : [];
+      const result = await work(run(borrowed.client), preludeRows);
       await borrowed.client.query('COMMIT');
       borrowed.release();
       return result;
@@ -81,7 +83,11 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
   }
   return {
     kind: 'postgres',
-    withSession: (settings, work) => transaction(`BEGIN; ${sessionSetupSql(options.appRole, settings, options.statementTimeoutMs)}`, work),
+    withSession: (settings, work, prelude) =>
+      transaction(
+        `BEGIN; ${sessionSetupSql(options.appRole, settings, options.statementTimeoutMs)}${prelude === undefined ? '' : `; ${prelude}`}`,
+        work,
+      ),
     asOwner: (work) => transaction('BEGIN', work),
     ownerStatements: async (statements) => {
       const borrowed = await borrow();

@@ -1,7 +1,7 @@
 import { notFound, StrataError } from '../core/errors.ts';
 import type { Identity } from '../core/scope.ts';
 import type { EmbeddingProvider } from '../models/embedding-provider.ts';
-import type { Database, Queryable } from '../store/database.ts';
+import { type Database, type Queryable, quoteLiteral } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
 import { buildTenantIndex } from '../store/vector-indexes.ts';
 import { type CallerContext, type CallerDefaults, type ContextStore, resolveIdentity } from './caller.ts';
@@ -56,10 +56,15 @@ export async function inSession<T>(
         clientId: identity.clientId,
         ...(identity.keyHash === undefined ? {} : { keyHash: identity.keyHash }),
       };
-      return await engine.database.withSession(settings, async (db) => {
-        if (identity.keyHash !== undefined) await assertKeyLive(db, engine.now());
-        return work(db, identity, null);
-      });
+      const keyCheck = identity.keyHash === undefined ? undefined : `SELECT ${liveKeyCondition(engine.now())} AS live`;
+      return await engine.database.withSession(
+        settings,
+        async (db, prelude) => {
+          if (keyCheck !== undefined && prelude[0]?.live !== true) throw keyNotLive();
+          return work(db, identity, null);
+        },
+        keyCheck,
+      );
     }
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const clientId =
@@ -72,18 +77,25 @@ export async function inSession<T>(
         ...(identity.userId === undefined ? {} : { userId: identity.userId }),
         ...(identity.keyHash === undefined ? {} : { keyHash: identity.keyHash }),
       };
-      const outcome = await engine.database.withSession(settings, async (db) => {
-        const tenant = await readTenant(db, tenantId, identity.keyHash === undefined ? undefined : engine.now());
-        if (tenant?.keyLive === false) throw keyNotLive();
-        if (tenant === null || (identity.clientKnown === true && tenant.clientId !== identity.clientId)) throw notFound('tenant', tenantId);
-        // The cached client was stale (tenant deleted and re-created elsewhere): retry with the real one.
-        if (tenant.clientId !== clientId) return { stale: true as const, clientId: tenant.clientId };
-        if (tenant.status === 'suspended') {
-          throw new StrataError('tenant_suspended', `tenant ${JSON.stringify(tenantId)} is suspended`, { details: { tenantId } });
-        }
-        const resolved: Identity = { ...identity, clientId };
-        return { stale: false as const, value: await work(db, resolved, tenant) };
-      });
+      const factsSql = tenantFactsSql(tenantId, identity.keyHash === undefined ? undefined : engine.now());
+      const outcome = await engine.database.withSession(
+        settings,
+        async (db, prelude) => {
+          // The tenant's facts (and the key check) came back with the session setup: no extra round trip.
+          const tenant = toTenantFacts(prelude);
+          if (tenant?.keyLive === false) throw keyNotLive();
+          if (tenant === null || (identity.clientKnown === true && tenant.clientId !== identity.clientId))
+            throw notFound('tenant', tenantId);
+          // The cached client was stale (tenant deleted and re-created elsewhere): retry with the real one.
+          if (tenant.clientId !== clientId) return { stale: true as const, clientId: tenant.clientId };
+          if (tenant.status === 'suspended') {
+            throw new StrataError('tenant_suspended', `tenant ${JSON.stringify(tenantId)} is suspended`, { details: { tenantId } });
+          }
+          const resolved: Identity = { ...identity, clientId };
+          return { stale: false as const, value: await work(db, resolved, tenant) };
+        },
+        factsSql,
+      );
       if (!outcome.stale) {
         engine.tenantClients.set(tenantId, clientId);
         return outcome.value;
@@ -98,34 +110,38 @@ export async function inSession<T>(
 
 // A key is live until revoked or past its expiry. The session carries the key's hash, and
 // row-level security shows every session the row with that hash, whatever its role.
-const liveKeyCondition = (now: string) => `(
+const liveKeyCondition = (now: Date) => {
+  const at = `${quoteLiteral(now.toISOString())}::timestamptz`;
+  return `(
   EXISTS (SELECT 1 FROM tenant_api_keys k WHERE k.key_hash = current_setting('strata.key_hash')
-          AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ${now}))
+          AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ${at}))
   OR EXISTS (SELECT 1 FROM admin_api_keys k WHERE k.key_hash = current_setting('strata.key_hash')
-          AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ${now})))`;
+          AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ${at})))`;
+};
 
 const keyNotLive = () => new StrataError('unauthenticated', 'the API key has been revoked or has expired');
 
-async function assertKeyLive(db: Queryable, now: Date): Promise<void> {
-  const result = await db.query<{ live: boolean }>(`SELECT ${liveKeyCondition('$1::timestamptz')} AS live`, [now.toISOString()]);
-  if (result.rows[0]?.live !== true) throw keyNotLive();
+/**
+ * The statement reading a tenant's facts (and, with `keyCheckAt`, whether the session's API
+ * key is live then). Literals, not parameters: it rides in the session setup's round trip.
+ */
+function tenantFactsSql(tenantId: string, keyCheckAt?: Date): string {
+  return `SELECT t.client_id, t.status, ${keyCheckAt === undefined ? 'true' : liveKeyCondition(keyCheckAt)} AS key_live,
+       (SELECT i.embedding_model FROM tenant_vector_indexes i WHERE i.tenant_id = t.tenant_id) AS indexed_model
+     FROM tenants t WHERE t.tenant_id = ${quoteLiteral(tenantId)}`;
 }
 
-/** The tenant's facts; with `keyCheckAt`, also whether the session's API key is live then (no extra round trip). */
-async function readTenant(db: Queryable, tenantId: string, keyCheckAt?: Date): Promise<(TenantFacts & { keyLive: boolean }) | null> {
-  const keyLive = keyCheckAt === undefined ? 'true' : liveKeyCondition('$2::timestamptz');
-  const result = await db.query<{ client_id: string; status: string; indexed_model: string | null; key_live: boolean }>(
-    `SELECT t.client_id, t.status, ${keyLive} AS key_live,
-       (SELECT i.embedding_model FROM tenant_vector_indexes i WHERE i.tenant_id = t.tenant_id) AS indexed_model
-     FROM tenants t WHERE t.tenant_id = $1`,
-    keyCheckAt === undefined ? [tenantId] : [tenantId, keyCheckAt.toISOString()],
-  );
-  const row = result.rows[0];
+function toTenantFacts(rows: Record<string, unknown>[]): (TenantFacts & { keyLive: boolean }) | null {
+  const row = rows[0] as { client_id: string; status: string; indexed_model: string | null; key_live: boolean } | undefined;
   return row === undefined ? null : { clientId: row.client_id, status: row.status, indexedModel: row.indexed_model, keyLive: row.key_live };
 }
 
 async function lookupClient(engine: Engine, tenantId: string): Promise<string> {
-  const tenant = await engine.database.withSession({ role: 'system', tenantId }, (db) => readTenant(db, tenantId));
+  const tenant = await engine.database.withSession(
+    { role: 'system', tenantId },
+    async (_db, prelude) => toTenantFacts(prelude),
+    tenantFactsSql(tenantId),
+  );
   if (tenant === null) throw notFound('tenant', tenantId);
   engine.tenantClients.set(tenantId, tenant.clientId);
   return tenant.clientId;
