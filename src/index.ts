@@ -8,7 +8,7 @@
  * await strata.as({ tenantId: 'acme', userId: 'john' }).memories.create({ content: 'Prefers email' });
  */
 
-export { type ApiKeyKind, apiKeyKinds, parseApiKey } from './core/api-key.ts';
+export { type ApiKey, type ApiKeyKind, apiKeyKinds, parseApiKey } from './core/api-key.ts';
 export { httpStatusByCode, isStrataError, StrataError, type StrataErrorCode } from './core/errors.ts';
 export type { FilterOperators, FilterScalar, MetadataFilter } from './core/filter.ts';
 export { type Identity, type Role, roles, type Scope, scopes } from './core/scope.ts';
@@ -20,7 +20,7 @@ export type { CallerContext } from './strata/caller.ts';
 export { createStrata, type Strata } from './strata/create-strata.ts';
 export { optionsFromEnvironment } from './strata/env-options.ts';
 export type { CreateOptions } from './strata/idempotency.ts';
-export type { ApiKey, AuthenticatedKey, CreateApiKeyInput, CreatedApiKey, KeysApi } from './strata/keys-api.ts';
+export type { AuthenticatedKey, CreateApiKeyInput, CreatedApiKey, KeysApi } from './strata/keys-api.ts';
 export type { MaintenanceApi, ReembedReport } from './strata/maintenance-api.ts';
 export type { MemoriesApi } from './strata/memories-api.ts';
 export type { StrataOptions } from './strata/options.ts';

@@ -1,9 +1,26 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Role } from './scope.ts';
 
 /** What a key stands for: the operator, a client application's admin, a customer, or one user. */
 export const apiKeyKinds = ['platform', 'client', 'tenant', 'user'] as const;
 /** The kind of an API key, visible in its prefix (`sk_tenant_…`). */
 export type ApiKeyKind = (typeof apiKeyKinds)[number];
+
+/** An API key as listed: everything but the secret, which is shown once at creation. */
+export interface ApiKey {
+  id: string;
+  kind: ApiKeyKind;
+  /** The key's first characters (`sk_tenant_4fX9aQ2b`), to recognise it. */
+  prefix: string;
+  name: string | null;
+  clientId: string | null;
+  tenantId: string | null;
+  userId: string | null;
+  role: Role;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
 
 const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 // 24 random bytes (192 bits) in base 62 take at most 33 digits; the checksum (4 bytes) 6.

@@ -1,10 +1,9 @@
 import { actingHeaders } from '../api/headers.ts';
-import { hashApiKey, parseApiKey } from '../core/api-key.ts';
+import { type ApiKey, hashApiKey, parseApiKey } from '../core/api-key.ts';
 import { StrataError } from '../core/errors.ts';
 import { type Role, roles } from '../core/scope.ts';
 import type { CallerContext } from '../strata/caller.ts';
 import type { Strata } from '../strata/create-strata.ts';
-import type { ApiKey } from '../strata/keys-api.ts';
 
 /** The caller of a request: what its key stands for, narrowed by the acting headers. */
 export type KeyCaller = CallerContext & { keyId: string; keyHash: string };

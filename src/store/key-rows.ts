@@ -1,6 +1,6 @@
-import type { ApiKeyKind } from '../core/api-key.ts';
+import type { ApiKey, ApiKeyKind } from '../core/api-key.ts';
 import type { Role } from '../core/scope.ts';
-import type { ApiKey } from '../strata/keys-api.ts';
+
 import { isoTime } from './memory-tables.ts';
 
 /** An API key row from either key table, in one shape. */

@@ -1,4 +1,4 @@
-import { type ApiKeyKind, hashApiKey, mintApiKey, parseApiKey, sameKeyHash } from '../core/api-key.ts';
+import { type ApiKey, type ApiKeyKind, hashApiKey, mintApiKey, parseApiKey, sameKeyHash } from '../core/api-key.ts';
 import { invalidInput, notFound, StrataError } from '../core/errors.ts';
 import { isUuid } from '../core/ids.ts';
 import { createApiKeySchema, listApiKeysSchema, parseInput, registerApiKeySchema, rotateApiKeySchema } from '../core/schemas.ts';
@@ -10,22 +10,6 @@ import { type ApiKeyRow, apiKeyColumns, toApiKey } from '../store/key-rows.ts';
 import type { CallerContext } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { currentIdentity, type Engine, inSession } from './engine.ts';
-
-/** An API key as listed: everything but the secret, which is shown once at creation. */
-export interface ApiKey {
-  id: string;
-  kind: ApiKeyKind;
-  /** The key's first characters (`sk_tenant_4fX9aQ2b`), to recognise it. */
-  prefix: string;
-  name: string | null;
-  clientId: string | null;
-  tenantId: string | null;
-  userId: string | null;
-  role: Role;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
 
 /** A presented key that is live: the key, and the caller it stands for (pass it to `strata.as`). */
 export interface AuthenticatedKey {
