@@ -11,9 +11,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { type AutocannonResult, autocannon } from './autocannon.ts';
 
 const frameworks = ['fastify', 'hono'] as const;
 type Framework = (typeof frameworks)[number];
@@ -163,30 +163,6 @@ async function runServer(framework: Framework): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // Parent side: start, check, load, report
 // ---------------------------------------------------------------------------------------------------------
-
-/** The autocannon options this bench uses. */
-interface AutocannonOptions {
-  url: string;
-  connections: number;
-  duration: number;
-  method: 'POST';
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** The parts of autocannon's result object this bench reads. */
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  duration: number;
-}
-
-/** autocannon ships no type declarations; its return value is a thenable when no callback is given. */
-type RunAutocannon = (options: AutocannonOptions) => PromiseLike<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as RunAutocannon;
 
 /** A server running in a child process. */
 interface RunningServer {

@@ -1,44 +1,7 @@
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import type { SearchMode } from '../src/index.ts';
+import { type AutocannonRun, autocannon } from './autocannon.ts';
 import { type LatencySummary, summarize } from './stats.ts';
-
-/** One autocannon request template; `setupRequest` may rewrite it before each send. */
-interface AutocannonRequest {
-  method: 'POST';
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-}
-
-/** The autocannon options this bench uses. */
-interface AutocannonOptions {
-  url: string;
-  connections: number;
-  duration: number;
-  /** Seconds before a request counts as a timeout. */
-  timeout: number;
-  requests: AutocannonRequest[];
-}
-
-/** The parts of autocannon's result this bench reads. */
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  duration: number;
-}
-
-/** A running autocannon instance: an event emitter that is also a thenable of the result. */
-interface AutocannonRun extends PromiseLike<AutocannonResult> {
-  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): void;
-}
-
-/** autocannon ships no type declarations. */
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: AutocannonOptions) => AutocannonRun;
 
 /** One measured load point. */
 export interface LoadPoint {

@@ -1,11 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
-import { vector } from '@electric-sql/pglite-pgvector';
 import { createStrata, type Strata } from '../src/index.ts';
-import { type BenchBackend, type OwnerRows, openServerBackend } from './scale-backend.ts';
+import { type BenchBackend, openPgliteBackendAt, openServerBackend } from './scale-backend.ts';
 
 /** Where the bench store lives; the server child and the in-process phase open it from this. */
 export type StoreLocation = { kind: 'postgres'; databaseUrl: string } | { kind: 'pglite'; dataDir: string };
@@ -45,36 +42,7 @@ export async function createStore(
   const dataDir = await mkdtemp(join(tmpdir(), 'strata-bench-http-'));
   return {
     location: { kind: 'pglite', dataDir },
-    backend: await openPgliteKeeping(dataDir),
+    backend: await openPgliteBackendAt(dataDir),
     dispose: () => rm(dataDir, { recursive: true, force: true }),
-  };
-}
-
-/**
- * Like scale-backend's PGlite back end, but the directory outlives `close()`: the server child
- * and the in-process phase reopen it. Owner statements close the store, run on a raw PGlite
- * (one connection) and reopen it.
- */
-async function openPgliteKeeping(dataDir: string): Promise<BenchBackend> {
-  const storeOptions = { dataDir, autoIndex: false };
-  let strata = await createStrata(storeOptions);
-  return {
-    kind: 'pglite',
-    get strata() {
-      return strata;
-    },
-    async owner(statements) {
-      await strata.close();
-      const raw = await PGlite.create({ dataDir, extensions: { vector, btree_gin } });
-      try {
-        const results: OwnerRows[] = [];
-        for (const statement of statements) results.push((await raw.query<Record<string, unknown>>(statement)).rows);
-        return results;
-      } finally {
-        await raw.close();
-        strata = await createStrata(storeOptions);
-      }
-    },
-    close: () => strata.close(),
   };
 }

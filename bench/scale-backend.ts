@@ -66,11 +66,28 @@ export async function openServerBackend(adminUrl: string, database: string, opti
 }
 
 /**
- * Opens Strata on a fresh PGlite data directory in the temp folder. PGlite is one
- * connection, so owner statements close the store, run on a raw PGlite and reopen it.
+ * Opens Strata on a fresh PGlite data directory in the temp folder, removed on close.
  */
 export async function openPgliteBackend(): Promise<BenchBackend> {
   const dataDir = await mkdtemp(join(tmpdir(), 'strata-bench-'));
+  const backend = await openPgliteBackendAt(dataDir);
+  return {
+    ...backend,
+    get strata() {
+      return backend.strata;
+    },
+    async close() {
+      await backend.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Opens Strata on the PGlite data directory `dataDir`, which outlives `close()`. PGlite is one
+ * connection, so owner statements close the store, run on a raw PGlite and reopen it.
+ */
+export async function openPgliteBackendAt(dataDir: string): Promise<BenchBackend> {
   let strata = await createStrata({ ...storeOptions, dataDir });
   return {
     kind: 'pglite',
@@ -89,10 +106,7 @@ export async function openPgliteBackend(): Promise<BenchBackend> {
         strata = await createStrata({ ...storeOptions, dataDir });
       }
     },
-    async close() {
-      await strata.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () => strata.close(),
   };
 }
 

@@ -1,40 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.ts';
 import { createStrataClient } from '../src/client/index.ts';
-import { type Memory, type Page, parseApiKey } from '../src/index.ts';
-
-const binPath = resolve(import.meta.dirname, '..', 'bin', 'strata.js');
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `strata serve --port 0` in its own process and waits for the URL it prints. */
-async function serve(dataDir: string, env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, [binPath, 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-  const started = Date.now();
-  while (!/serving .* at (http:\/\/\S+)/.test(output)) {
-    if (child.exitCode !== null || Date.now() - started > 60_000) throw new Error(`strata serve did not start:\n${output}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-  }
-  const url = /serving .* at (http:\/\/\S+)/.exec(output)?.[1] ?? '';
-  return { child, url, output: () => output, exited };
-}
+import { parseApiKey } from '../src/index.ts';
+import { listAllMemories } from './support/list-all.ts';
+import { type ServeProcess, startServe } from './support/serve-process.ts';
 
 async function remote(url: string, apiKey: string, args: readonly string[]) {
   let stdout = '';
@@ -50,11 +23,11 @@ async function remote(url: string, apiKey: string, args: readonly string[]) {
 
 describe('strata serve and the CLI against it', () => {
   let dataDir: string;
-  let served: Served;
+  let served: ServeProcess;
   let operatorKey: string;
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'strata-serve-'));
-    served = await serve(dataDir);
+    served = await startServe({ dataDir }, { logRequests: true });
     operatorKey = /(sk_platform_\w+)/.exec(served.output())?.[1] ?? '';
   }, 90_000);
   afterAll(async () => {
@@ -108,26 +81,20 @@ describe('strata serve and the CLI against it', () => {
     expect(await inFlight).toHaveLength(500);
     expect(await served.exited).toBe(0);
     expect(served.output()).toContain('SIGTERM: finishing in-flight requests and closing');
-    const again = await serve(dataDir);
+    const again = await startServe({ dataDir }, { logRequests: true });
     try {
       expect(again.output()).not.toContain('sk_platform_');
       expect((await remote(again.url, operatorKey, ['tenants', 'get', 'acme'])).code).toBe(0);
       const reopened = createStrataClient({ baseUrl: again.url, apiKey: operatorKey }).as({ tenantId: 'acme' });
-      let stored = 0;
-      let cursor: string | null = null;
-      do {
-        const page: Page<Memory> = await reopened.memories.list({ scope: 'customer', limit: 200, ...(cursor === null ? {} : { cursor }) });
-        stored += page.items.filter((memory) => memory.content.startsWith('in-flight memory')).length;
-        cursor = page.nextCursor;
-      } while (cursor !== null);
-      expect(stored).toBe(500);
+      const stored = await listAllMemories(reopened, { scope: 'customer' });
+      expect(stored.filter((memory) => memory.content.startsWith('in-flight memory'))).toHaveLength(500);
     } finally {
       again.child.kill('SIGINT');
       expect(await again.exited).toBe(0);
     }
     const generated = await remote(again.url, operatorKey, ['keys', 'generate']);
     const configuredKey = generated.stdout.trim();
-    const configured = await serve(dataDir, { STRATA_ADMIN_KEY: configuredKey });
+    const configured = await startServe({ dataDir }, { logRequests: true, env: { STRATA_ADMIN_KEY: configuredKey } });
     try {
       expect((await remote(configured.url, configuredKey, ['tenants', 'get', 'acme'])).code).toBe(0);
     } finally {

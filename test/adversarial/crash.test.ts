@@ -4,11 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRandom } from '../../bench/scale-random.ts';
 import { createStrataClient, type StrataClient } from '../../src/client/index.ts';
-import { type CreateMemoryInput, type Memory, type Page, StrataError } from '../../src/index.ts';
+import { type CreateMemoryInput, type Memory, StrataError } from '../../src/index.ts';
+import { listAllMemories } from '../support/list-all.ts';
+import { type ServeProcess, type ServeStore, startServe } from '../support/serve-process.ts';
 import { createServerDatabase, dropServerDatabases, serverUrl } from '../support/stores.ts';
 import { readCounters } from './support/crash-counters.ts';
-import { type ServeProcess, type ServeStore, seededRandom, startServe } from './support/crash-serve.ts';
 
 // Reproduce a failing run with STRATA_CRASH_SEED=<the printed seed>.
 const baseSeed = Number(process.env.STRATA_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -33,18 +35,6 @@ function makeBatch(id: string, random: () => number): Batch {
     return { content: `mark${id}x${index} ${words}`, metadata: { batch: id, index } };
   });
   return { id, items, acknowledgedIds: undefined };
-}
-
-/** Every memory the tenant key can list, following cursors to the end. */
-async function listAll(client: StrataClient): Promise<Memory[]> {
-  const memories: Memory[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<Memory> = await client.memories.list({ limit: 200, ...(cursor === null ? {} : { cursor }) });
-    memories.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return memories;
 }
 
 /**
@@ -84,7 +74,7 @@ async function writeUntilKilled(
 
 /** The checks every restart must pass: acknowledged batches whole, no batch partial, search agrees with the table. */
 async function verifyAfterRestart(client: StrataClient, batches: Batch[], random: () => number): Promise<void> {
-  const memories = await listAll(client);
+  const memories = await listAllMemories(client);
   const byBatch = new Map<string, Memory[]>();
   for (const memory of memories) {
     const batchId = String(memory.metadata.batch);
@@ -129,7 +119,7 @@ async function verifyAfterRestart(client: StrataClient, batches: Batch[], random
     if (storedIds.length > 0) expect(retriedIds, `retry of stored batch ${batch.id}`).toEqual(storedIds);
     batch.acknowledgedIds = retried.map((result) => result.memory.id);
   }
-  const settled = await listAll(client);
+  const settled = await listAllMemories(client);
   expect(settled.length).toBe(batches.reduce((total, batch) => total + batch.items.length, 0));
 }
 
@@ -156,8 +146,8 @@ describe('kill -9 during concurrent batch writes', () => {
       const seed = baseSeed + kindIndex;
       console.log(`crash test [${kind.name}]: seed ${seed} (rerun with STRATA_CRASH_SEED=${baseSeed})`);
       // Kill points get their own generator: how many batches the writers make depends on timing, the kill points must not.
-      const killRandom = seededRandom(seed);
-      const random = seededRandom(seed ^ 0x5bd1e995);
+      const killRandom = createRandom(seed);
+      const random = createRandom(seed ^ 0x5bd1e995);
       const store = await kind.store();
       if ('dataDir' in store) cleanups.push(() => rmSync(store.dataDir, { recursive: true, force: true }));
       let served = await startServe(store);

@@ -7,27 +7,17 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStrataClient, type StrataClient } from '../../src/client/index.ts';
-import { createOpenAIEmbedder, createStrata, type Memory, type Page, type Strata, StrataError } from '../../src/index.ts';
+import { createOpenAIEmbedder, createStrata, type Strata, StrataError } from '../../src/index.ts';
 import { createServer } from '../../src/server/index.ts';
 import { startEmbeddingsServer } from '../../src/testing/index.ts';
+import { listAllMemories } from '../support/list-all.ts';
+import { startServe } from '../support/serve-process.ts';
 import { describeEachStore, serverUrl } from '../support/stores.ts';
 import { readCounters } from './support/crash-counters.ts';
-import { startServe } from './support/crash-serve.ts';
 import { clusterUnavailableReason, startTemporaryCluster, type TemporaryCluster } from './support/fault-postgres-cluster.ts';
 import { recordingUncaught } from './support/fault-uncaught.ts';
 
 const binPath = resolve(import.meta.dirname, '..', '..', 'bin', 'strata.js');
-
-async function listAll(client: StrataClient): Promise<Memory[]> {
-  const memories: Memory[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<Memory> = await client.memories.list({ limit: 200, ...(cursor === null ? {} : { cursor }) });
-    memories.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return memories;
-}
 
 /** The code a failed call carries: the StrataError's, or the error's name for anything untyped. */
 function codeOf(error: unknown): string {
@@ -83,7 +73,7 @@ describeEachStore('an embedding provider timing out mid-ingest', (target) => {
       expect((failure as StrataError).status).toBe((failure as StrataError).code === 'timeout' ? 504 : 503);
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(requestsInIngest).toBeGreaterThan(1);
-      expect(await listAll(client)).toEqual([]);
+      expect(await listAllMemories(client)).toEqual([]);
 
       // The provider recovers; the same key now stores the batch, and a further retry adds nothing.
       stalling = false;
@@ -91,7 +81,7 @@ describeEachStore('an embedding provider timing out mid-ingest', (target) => {
       expect(stored).toHaveLength(items.length);
       const again = await client.memories.createMany(items, { idempotencyKey: 'ingest-1' });
       expect(again.map((result) => result.memory.id)).toEqual(stored.map((result) => result.memory.id));
-      const listed = await listAll(client);
+      const listed = await listAllMemories(client);
       expect(listed.map((memory) => memory.id).sort()).toEqual(stored.map((result) => result.memory.id).sort());
       const document = stored[0]?.memory;
       expect(document?.chunkCount).toBeGreaterThan(1);
@@ -263,7 +253,7 @@ describe('PostgreSQL failing under load (a temporary cluster of our own)', () =>
             await client.memories.createMany(outcome.batch.items, { idempotencyKey: outcome.batch.key });
           }
         }
-        const memories = await listAll(client);
+        const memories = await listAllMemories(client);
         expect(memories).toHaveLength(2 + 3 * creates.length);
         expect(new Set(memories.map((memory) => memory.content)).size).toBe(memories.length);
       } finally {

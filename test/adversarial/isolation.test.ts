@@ -1,10 +1,11 @@
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createRandom } from '../../bench/scale-random.ts';
 import type { ContextResult, Memory, MemoryVersion, Page, SearchHit } from '../../src/index.ts';
 import { comparableProblem, expectProblem, type HttpRequest, randomMemoryId, send } from '../http/http-helpers.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';
 import { describeEachStore } from '../support/stores.ts';
-import { listQuery, seededRandom } from './support/attack-helpers.ts';
+import { listQuery } from './support/attack-helpers.ts';
 import { pooledRequest } from './support/attack-http.ts';
 
 // Tenant isolation attacked over real HTTP. Every tenant holds the SAME text and metadata, so the
@@ -229,7 +230,7 @@ describeEachStore('tenant isolation under attack', (target) => {
       const created = await server.client.as({ tenantId }).memories.create({ content: `storm ${marker}`, metadata: { storm: marker } });
       stormIds[tenantId] = created.memory.id;
     }
-    const random = seededRandom(20_230_320);
+    const random = createRandom(20_230_320);
     const requestsOf = (tenantId: string): HttpRequest[] => [
       { method: 'POST', path: '/v1/search', json: { query: 'storm marker', mode: 'hybrid', limit: 20 } },
       { method: 'POST', path: '/v1/search', json: { query: 'storm marker', mode: 'vector', limit: 20 } },

@@ -1,14 +1,14 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintApiKey } from '../../src/core/api-key.ts';
-import { type ApiKey, type ApiKeyKind, parseApiKey, type StrataOptions } from '../../src/index.ts';
+import { type ApiKey, type ApiKeyKind, createStrata, parseApiKey, type StrataOptions } from '../../src/index.ts';
 import { send } from '../http/http-helpers.ts';
-import type { TestServer } from '../support/http-server.ts';
+import { serveStore, type TestServer } from '../support/http-server.ts';
+import { startServe } from '../support/serve-process.ts';
 import { describeEachStore } from '../support/stores.ts';
-import { startServerAt } from './support/attack-helpers.ts';
 import { filesUnder, leakedSecrets, leakedSecretsInDirectory } from './support/attack-secrets.ts';
 
 // No API key secret exists anywhere but with its holder: not in the database (PGlite's files or a
@@ -49,7 +49,8 @@ describeEachStore('API key secrets at rest and in logs', (target) => {
   beforeAll(async () => {
     location = await target.location();
     // Opened at the location itself (not from the in-memory fixture), so its files are what reached the disk.
-    server = await startServerAt(location);
+    // Opened exactly at `location`, never from the in-memory fixture: the test inspects what reached the disk.
+    server = await serveStore(await createStrata(location));
     secrets.set('test operator', server.adminKey);
     const operator = (request: Parameters<typeof send>[1]) => send(server.url, { ...request, key: server.adminKey });
     expect((await operator({ method: 'POST', path: '/v1/tenants', json: { id: tenantId, clientId } })).status).toBe(201);
@@ -142,7 +143,6 @@ describeEachStore('API key secrets at rest and in logs', (target) => {
 });
 
 describe('strata serve in a child process', () => {
-  const binPath = resolve(import.meta.dirname, '..', '..', 'bin', 'strata.js');
   let dataDir: string;
 
   beforeAll(() => {
@@ -150,27 +150,14 @@ describe('strata serve in a child process', () => {
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  /** Starts `strata serve`, waits for its URL, and returns it with a reader of everything it printed. */
+  /** Starts `strata serve` with its request log on, and a stop that expects a clean exit on SIGTERM. */
   async function serve() {
-    const child = spawn(process.execPath, [binPath, 'serve', '--port', '0', '--data-dir', dataDir], {
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-    const started = Date.now();
-    while (!/serving .* at (http:\/\/\S+)/.test(output)) {
-      if (child.exitCode !== null || Date.now() - started > 60_000) throw new Error(`strata serve did not start:\n${output}`);
-      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-    }
-    const url = /serving .* at (http:\/\/\S+)/.exec(output)?.[1] ?? '';
+    const served = await startServe({ dataDir }, { logRequests: true });
     const stop = async () => {
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      served.child.kill('SIGTERM');
+      expect(await served.exited).toBe(0);
     };
-    return { url, output: () => output, stop };
+    return { url: served.url, output: served.output, stop };
   }
 
   it('prints only the operator key, once, on first start; never a secret in logs, on restart, or in the data directory', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createStrataClient } from '../../src/client/index.ts';
-import { createHashEmbedder, type EmbeddingProvider, type Memory, type Page } from '../../src/index.ts';
+import { createHashEmbedder, type EmbeddingProvider } from '../../src/index.ts';
 import { createServer, type StrataServer } from '../../src/server/index.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';
+import { listAllMemories } from '../support/list-all.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { expectProblem, send } from './http-helpers.ts';
 
@@ -50,13 +51,7 @@ describeEachStore('request timeouts', (target) => {
     const retried = await john.memories.createMany(items, { idempotencyKey: 'batch-1' });
     expect(retried).toHaveLength(500);
     expect(new Set(retried.map((result) => result.memory.id)).size).toBe(500);
-    let stored = 0;
-    let cursor: string | null = null;
-    do {
-      const page: Page<Memory> = await john.memories.list({ limit: 200, ...(cursor === null ? {} : { cursor }) });
-      stored += page.items.filter((memory) => memory.content.startsWith('slow batch item')).length;
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    expect(stored).toBe(500);
+    const stored = await listAllMemories(john);
+    expect(stored.filter((memory) => memory.content.startsWith('slow batch item'))).toHaveLength(500);
   });
 });

@@ -21,9 +21,13 @@ export async function startTestServer(
   target: StoreTarget,
   options: { store?: StrataOptions; server?: Omit<ServerOptions, 'strata' | 'log'> } = {},
 ): Promise<TestServer> {
-  const strata = await target.open(options.store);
+  return serveStore(await target.open(options.store), options.server);
+}
+
+/** Serves an opened store on 127.0.0.1, port 0, with a new operator key; closing the server closes the store. */
+export async function serveStore(strata: Strata, options: Omit<ServerOptions, 'strata' | 'log'> = {}): Promise<TestServer> {
   const logs: RequestLog[] = [];
-  const server = createServer({ strata, ...options.server, log: (entry) => logs.push(entry) });
+  const server = createServer({ strata, ...options, log: (entry) => logs.push(entry) });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   const { secret } = await strata.as({ role: 'platform' }).keys.create({ role: 'platform', name: 'test operator' });
   return {

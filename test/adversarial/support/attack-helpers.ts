@@ -1,24 +1,7 @@
 import { expect } from 'vitest';
-import { createStrataClient } from '../../../src/client/index.ts';
-import { createStrata, type Memory, type Page, type StrataOptions } from '../../../src/index.ts';
-import { createServer, type RequestLog } from '../../../src/server/index.ts';
+import type { Memory, Page } from '../../../src/index.ts';
 import type { HttpResponse } from '../../http/http-helpers.ts';
 import type { TestServer } from '../../support/http-server.ts';
-
-/**
- * A seeded pseudo-random generator (mulberry32): the attack tests pick which requests to abort
- * and when from it, so a failure can be replayed with the same seed.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Every error code the service documents; a 4xx must carry one of them. */
 export const knownErrorCodes = [
@@ -82,27 +65,4 @@ export function listQuery(query: Record<string, unknown>): string {
     parameters.set(name, typeof value === 'string' ? value : JSON.stringify(value));
   }
   return parameters.toString();
-}
-
-/**
- * Like `startTestServer`, but on a store opened exactly at `location` (a data directory or a
- * database URL), never from the in-memory PGlite fixture: tests that inspect what reached the disk need this.
- */
-export async function startServerAt(location: StrataOptions): Promise<TestServer> {
-  const strata = await createStrata(location);
-  const logs: RequestLog[] = [];
-  const server = createServer({ strata, log: (entry) => logs.push(entry) });
-  const url = await server.listen({ host: '127.0.0.1', port: 0 });
-  const { secret } = await strata.as({ role: 'platform' }).keys.create({ role: 'platform', name: 'test operator' });
-  return {
-    url,
-    strata,
-    adminKey: secret,
-    logs,
-    client: createStrataClient({ baseUrl: url, apiKey: secret }),
-    async close() {
-      await server.close();
-      await strata.close();
-    },
-  };
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const binPath = resolve(import.meta.dirname, '..', '..', '..', 'bin', 'strata.js');
+const binPath = resolve(import.meta.dirname, '..', '..', 'bin', 'strata.js');
 
 /** Where a `strata serve` child keeps its data: a PGlite directory or a server database. */
 export type ServeStore = { dataDir: string } | { databaseUrl: string };
@@ -18,11 +18,20 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `strata serve --port 0 --quiet` on `store` and waits for the URL it prints. */
-export async function startServe(store: ServeStore, timeoutMs = 60_000): Promise<ServeProcess> {
+/** How to start it: request log lines on stdout (off by default) and extra environment variables. */
+export interface ServeOptions {
+  logRequests?: boolean;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Starts `strata serve --port 0` on `store` in its own process and waits for the URL it prints. */
+export async function startServe(store: ServeStore, options: ServeOptions = {}): Promise<ServeProcess> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const storeArguments = 'dataDir' in store ? ['--data-dir', store.dataDir] : ['--database-url', store.databaseUrl];
-  const child = spawn(process.execPath, [binPath, 'serve', '--port', '0', '--quiet', ...storeArguments], {
-    env: { PATH: process.env.PATH ?? '' },
+  const quiet = options.logRequests === true ? [] : ['--quiet'];
+  const child = spawn(process.execPath, [binPath, 'serve', '--port', '0', ...quiet, ...storeArguments], {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -48,17 +57,5 @@ export async function startServe(store: ServeStore, timeoutMs = 60_000): Promise
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
-  };
-}
-
-/** A small seeded generator (mulberry32), so a failing kill point can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
