@@ -109,7 +109,7 @@ describe.sequential('strata command line', () => {
     const table = await cli(['tenants', 'list']);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+CLIENT\s+PLAN\s+STATUS\s+CREATED\s+NAME$/);
-    expect(table.stdout).toMatch(/acme\s+default\s+starter\s+active/);
+    expect(table.stdout).toMatch(/acme\s+default\s+custom\s+active/);
 
     const report = await cliJson<TenantDeletionReport>(['tenants', 'delete', 'beta']);
     expect(report.tenantId).toBe('beta');

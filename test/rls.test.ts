@@ -19,9 +19,17 @@ describeEachStore('row-level security', (target) => {
 
   it('forces RLS with a real policy and a tenant_id-first key on every tenant table (read from the catalog)', async () => {
     const tables = await database.asOwner(async (db) => {
-      const result = await db.query<{ name: string; enabled: boolean; forced: boolean; policies: string[]; key_first: string | null }>(
+      const result = await db.query<{
+        name: string;
+        enabled: boolean;
+        forced: boolean;
+        policies: string[];
+        key_first: string | null;
+        platform_rows: boolean;
+      }>(
         `SELECT c.relname AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
-           coalesce((SELECT array_agg(pg_get_expr(p.polqual, p.polrelid)) FROM pg_policy p WHERE p.polrelid = c.oid), '{}') AS policies,
+           NOT (SELECT a.attnotnull FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') AS platform_rows,
+           coalesce((SELECT array_agg(pg_get_expr(coalesce(p.polqual, p.polwithcheck), p.polrelid)) FROM pg_policy p WHERE p.polrelid = c.oid), '{}') AS policies,
            (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
              WHERE i.indrelid = c.oid AND i.indisprimary) AS key_first
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -32,17 +40,32 @@ describeEachStore('row-level security', (target) => {
       return result.rows;
     });
     expect(tables.map((table) => table.name)).toEqual([
+      'audit_log',
       'idempotency_records',
       'memories',
       'memory_history',
+      'storage_daily',
       'tenant_api_keys',
+      'tenant_meter',
+      'tenant_notices',
       'tenant_usage',
       'tenant_vector_indexes',
       'tenants',
+      'usage_daily',
       'users',
+      'webhook_deliveries',
+      'webhooks',
+    ]);
+    // Tables that also hold the platform's rows (tenant_id NULL: the platform audit chain,
+    // platform-wide webhooks) cannot lead a primary key with tenant_id; their policies still do.
+    expect(tables.filter((table) => table.platform_rows).map((table) => table.name)).toEqual([
+      'audit_log',
+      'webhook_deliveries',
+      'webhooks',
     ]);
     for (const table of tables) {
-      expect(table, table.name).toMatchObject({ enabled: true, forced: true, key_first: 'tenant_id' });
+      expect(table, table.name).toMatchObject({ enabled: true, forced: true });
+      if (!table.platform_rows) expect(table.key_first, table.name).toBe('tenant_id');
       expect(table.policies.length, table.name).toBeGreaterThan(0);
       for (const policy of table.policies) expect(policy, table.name).toContain("current_setting('strata.tenant_id'");
     }
@@ -56,7 +79,7 @@ describeEachStore('row-level security', (target) => {
            (SELECT array_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY(k.confkey)) AS parent_columns
          FROM pg_constraint k
          WHERE k.contype = 'f'
-           AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attname = 'tenant_id')
+           AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attname = 'tenant_id' AND a.attnotnull)
            AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attname = 'tenant_id')`,
       );
       return result.rows;

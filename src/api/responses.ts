@@ -14,10 +14,20 @@ const tenant = z.strictObject({
   clientId: z.string(),
   name: z.string().nullable(),
   plan: z.string(),
-  status: z.enum(['active', 'suspended']),
+  status: z.enum(['active', 'suspended', 'offboarding', 'deleted']),
+  limits: z.record(z.string(), z.number().nullable()),
+  limitOverrides: z.record(z.string(), z.union([z.number(), z.literal('unlimited')])),
+  features: z.record(z.string(), z.boolean()),
   settings: json,
   createdAt: timestamp,
   updatedAt: timestamp,
+});
+
+const tenantDeletion = z.strictObject({
+  tenantId: z.string(),
+  status: z.literal('deleted'),
+  deleted: z.record(z.string(), z.number().int()),
+  keysRevoked: z.number().int(),
 });
 
 const user = z.strictObject({
@@ -89,6 +99,76 @@ const apiKey = z.strictObject({
 
 const createdKey = z.strictObject({ key: apiKey, secret: z.string() });
 const erasure = z.strictObject({ userId: z.string(), memories: z.number().int(), history: z.number().int() });
+const userErasure = erasure.extend({ keys: z.number().int() });
+
+const usageTotals = {
+  calls: z.number().int(),
+  errors: z.number().int(),
+  embeddingTokens: z.number().int(),
+  llmTokens: z.number().int(),
+  estimatedCost: z.number(),
+};
+const day = z.iso.date();
+const usageReport = z.strictObject({
+  tenantId: z.string(),
+  from: day,
+  to: day,
+  currency: z.literal('USD'),
+  totals: z.strictObject({ ...usageTotals, unpricedModels: z.array(z.string()) }),
+  byDay: z.array(z.strictObject({ day, ...usageTotals, storageBytes: z.number().int().nullable(), memories: z.number().int().nullable() })),
+  byOperation: z.array(z.strictObject({ operation: z.string(), ...usageTotals })),
+  byModel: z.array(z.strictObject({ model: z.string(), ...usageTotals })),
+  current: z.strictObject({ memories: z.number().int(), storageBytes: z.number().int(), users: z.number().int() }),
+  limits: z.record(z.string(), z.number().nullable()).optional(),
+});
+const auditEvent = z.strictObject({
+  seq: z.number().int().positive(),
+  at: timestamp,
+  tenantId: z.string().nullable(),
+  actorRole: z.string(),
+  actorClient: z.string().nullable(),
+  actorUser: z.string().nullable(),
+  keyId: z.string().nullable(),
+  action: z.string(),
+  targetIds: z.array(z.string()),
+  outcome: z.enum(['ok', 'error']),
+  errorCode: z.string().nullable(),
+  requestId: z.string().nullable(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+const auditVerification = z.strictObject({
+  chain: z.string(),
+  entries: z.number().int(),
+  ok: z.boolean(),
+  firstBreak: z
+    .strictObject({ seq: z.number().int(), reason: z.enum(['gap', 'previous_hash', 'hash', 'head']), detail: z.string() })
+    .nullable(),
+  headSeq: z.number().int(),
+});
+
+const webhook = z.strictObject({
+  id: z.uuid(),
+  tenantId: z.string().nullable(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string().nullable(),
+  active: z.boolean(),
+  createdAt: timestamp,
+});
+const webhookDelivery = z.strictObject({
+  id: z.uuid(),
+  webhookId: z.uuid(),
+  event: z.string(),
+  eventId: z.uuid(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  nextAttemptAt: timestamp,
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().max(200).nullable(),
+  createdAt: timestamp,
+  deliveredAt: timestamp.nullable(),
+});
 
 /** The success body of each operation, by operation name. */
 export const responseSchemas: Readonly<Record<string, z.ZodType>> = {
@@ -96,13 +176,14 @@ export const responseSchemas: Readonly<Record<string, z.ZodType>> = {
   'tenants.list': page(tenant),
   'tenants.get': tenant,
   'tenants.update': tenant,
-  'tenants.delete': z.strictObject({ tenantId: z.string(), deleted: z.record(z.string(), z.number().int()) }),
+  'tenants.delete': tenantDeletion,
+  'tenants.offboard': tenantDeletion,
   'maintenance.buildIndex': z.strictObject({ tenantId: z.string(), index: z.string() }),
   'users.create': user,
   'users.list': page(user),
   'users.get': user,
   'users.update': user,
-  'users.delete': erasure,
+  'users.delete': userErasure,
   'keys.create': createdKey,
   'keys.list': page(apiKey),
   'keys.get': apiKey,
@@ -120,4 +201,13 @@ export const responseSchemas: Readonly<Record<string, z.ZodType>> = {
   context: z.strictObject({ memories: z.array(hit), recent: z.array(memory), tokenCount: z.number().int(), text: z.string() }),
   'maintenance.reembed': z.strictObject({ model: z.string(), tenants: z.number().int(), rows: z.number().int() }),
   'maintenance.indexLargeTenants': z.array(z.string()),
+  'usage.report': usageReport,
+  'audit.list': page(auditEvent),
+  'audit.verify': auditVerification,
+  'webhooks.create': webhook.extend({ secret: z.string() }),
+  'webhooks.list': page(webhook),
+  'webhooks.get': webhook,
+  'webhooks.delete': webhook,
+  'webhooks.deliveries': page(webhookDelivery),
+  'webhooks.test': webhookDelivery,
 };

@@ -17,6 +17,8 @@ export interface CommandOutput {
   result: unknown;
   /** Printed as-is (a trailing newline is added); empty prints nothing. */
   text: string;
+  /** The process exit code when not 0, e.g. 1 for a check that failed (`audit verify`). */
+  exitCode?: number;
 }
 
 /** One invocation of a command, after its arguments were parsed and checked. */

@@ -1,5 +1,7 @@
 import { UsageError } from './args.ts';
+import { auditCommands } from './audit-command.ts';
 import type { CommandDefinition } from './command.ts';
+import { exportCommands } from './export-command.ts';
 import { keysCommands } from './keys-command.ts';
 import { maintenanceCommands } from './maintenance-command.ts';
 import { memoriesCommands } from './memories-command.ts';
@@ -7,7 +9,9 @@ import { searchCommands } from './search-command.ts';
 import { serveCommands } from './serve-command.ts';
 import { statusCommands } from './status-command.ts';
 import { tenantsCommands } from './tenants-command.ts';
+import { usageCommands } from './usage-command.ts';
 import { usersCommands } from './users-command.ts';
+import { webhooksCommands } from './webhooks-command.ts';
 
 /** Every `strata` command, in the order help lists them. */
 export const commands: readonly CommandDefinition[] = [
@@ -19,6 +23,10 @@ export const commands: readonly CommandDefinition[] = [
   ...memoriesCommands,
   ...searchCommands,
   ...maintenanceCommands,
+  ...exportCommands,
+  ...usageCommands,
+  ...auditCommands,
+  ...webhooksCommands,
 ];
 
 /** What the leading words of a command line name. */

@@ -63,17 +63,20 @@ async function runCommand(command: CommandDefinition, argv: readonly string[], i
   }
   let opening: Promise<OpenedStore> | undefined;
   const remote = remoteService(options, io.env);
+  // Webhooks are delivered by `strata serve`; a one-shot command must not pick up deliveries it cannot finish.
+  const local = {
+    ...(name === 'serve' ? {} : { webhooks: { dispatch: false } }),
+    ...storeOptions(options, io.env),
+    ...command.storeOptions,
+  };
   const open = async () => {
     const context = callerContext(options, command.options);
-    opening ??=
-      remote === undefined
-        ? openStore({ ...storeOptions(options, io.env), ...command.storeOptions }, context)
-        : Promise.resolve(openRemote(remote, context));
+    opening ??= remote === undefined ? openStore(local, context) : Promise.resolve(openRemote(remote, context));
     return (await opening).caller;
   };
   const openLocal = async () => {
     if (remote !== undefined) throw new UsageError(`${name}: runs on the store itself, not with --url`);
-    opening ??= openStore({ ...storeOptions(options, io.env), ...command.storeOptions }, {});
+    opening ??= openStore(local, {});
     const { store } = await opening;
     if (store === undefined) throw new UsageError(`${name}: runs on the store itself, not with --url`);
     return store;
@@ -90,7 +93,7 @@ async function runCommand(command: CommandDefinition, argv: readonly string[], i
   await closeStore(opening);
   const text = options.json === true ? formatJson(output.result) : output.text;
   if (text !== '') io.stdout.write(`${text}\n`);
-  return exitCodes.ok;
+  return output.exitCode ?? exitCodes.ok;
 }
 
 function parseCommandLine(command: CommandDefinition, argv: readonly string[]) {

@@ -22,12 +22,16 @@ export const serveCommands: CommandDefinition[] = [
       const port = integerOption(options, 'port') ?? environmentInteger(io.env, 'STRATA_PORT') ?? 8787;
       if (port < 0 || port > 65_535) throw new UsageError('--port: must be between 0 and 65535');
       const bodyLimit = environmentInteger(io.env, 'STRATA_BODY_LIMIT');
+      const importBodyLimit = environmentInteger(io.env, 'STRATA_IMPORT_BODY_LIMIT');
       const requestTimeoutMs = environmentInteger(io.env, 'STRATA_REQUEST_TIMEOUT_MS');
+      const metricsToken = io.env.STRATA_METRICS_TOKEN === '' ? undefined : io.env.STRATA_METRICS_TOKEN;
       const strata = await openStore();
       const server = createServer({
         strata,
         ...(bodyLimit === undefined ? {} : { bodyLimit }),
+        ...(importBodyLimit === undefined ? {} : { importBodyLimit }),
         ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+        ...(metricsToken === undefined ? {} : { metricsToken }),
         ...(options.quiet === true ? {} : { log: (entry) => io.stdout.write(`${JSON.stringify(entry)}\n`) }),
       });
       const url = await server.listen({ host, port });

@@ -1,3 +1,4 @@
+import type { LimitOverrides } from '../core/plans.ts';
 import type { Json, Tenant, TenantDeletionReport } from '../index.ts';
 import { compact, integerOption, jsonObjectOption, nonEmptyPatch, stringOption } from './args.ts';
 import type { CommandDefinition } from './command.ts';
@@ -8,6 +9,11 @@ const fieldOptions = {
   name: { type: 'string', valueName: '<name>', description: 'display name' },
   plan: { type: 'string', valueName: '<plan>', description: 'plan name, e.g. starter' },
   settings: { type: 'string', valueName: '<json>', description: 'settings object; on update, keys merge and null removes one' },
+  limits: {
+    type: 'string',
+    valueName: '<json>',
+    description: 'own limits over the plan\'s, e.g. {"memories":5000,"requestsPerSecond":"unlimited"}; on update null drops one',
+  },
 } as const;
 
 /** `strata tenants ...`: tenant administration (operator, or a client admin with --client). */
@@ -24,6 +30,7 @@ export const tenantsCommands: CommandDefinition[] = [
         name: stringOption(options, 'name'),
         plan: stringOption(options, 'plan'),
         settings: jsonObjectOption<Record<string, Json>>(options, 'settings'),
+        limits: jsonObjectOption<LimitOverrides>(options, 'limits'),
       });
       const tenant = await (await open()).tenants.create(input);
       return { result: tenant, text: formatTenant(tenant) };
@@ -75,25 +82,28 @@ export const tenantsCommands: CommandDefinition[] = [
           name: stringOption(options, 'name'),
           plan: stringOption(options, 'plan'),
           settings: jsonObjectOption<Record<string, Json>>(options, 'settings'),
-          status: stringOption(options, 'status') as Tenant['status'] | undefined,
+          limits: jsonObjectOption<LimitOverrides>(options, 'limits'),
+          status: stringOption(options, 'status') as 'active' | 'suspended' | undefined,
         }),
         'tenants update',
-        ['name', 'plan', 'settings', 'status'],
+        ['name', 'plan', 'settings', 'limits', 'status'],
       );
       const tenant = await (await open()).tenants.update(id, patch);
       return { result: tenant, text: formatTenant(tenant) };
     },
   },
-  {
-    path: ['tenants', 'delete'],
-    arguments: [{ name: 'id', required: true }],
-    summary: 'purge a tenant and everything it owns; prints rows deleted per table',
-    options: {},
-    async run({ arguments: [id = ''], open }) {
-      const report = await (await open()).tenants.delete(id);
-      return { result: report, text: formatDeletion(report) };
-    },
-  },
+  ...['offboard', 'delete'].map(
+    (verb): CommandDefinition => ({
+      path: ['tenants', verb],
+      arguments: [{ name: 'id', required: true }],
+      summary: 'offboard a tenant: purge everything it owns, revoke its keys; prints rows deleted per table',
+      options: {},
+      async run({ arguments: [id = ''], open }) {
+        const report = await (await open()).tenants.offboard(id);
+        return { result: report, text: formatDeletion(report) };
+      },
+    }),
+  ),
 ];
 
 function formatTenant(tenant: Tenant): string {
@@ -103,6 +113,13 @@ function formatTenant(tenant: Tenant): string {
     ['name', orDash(tenant.name)],
     ['plan', tenant.plan],
     ['status', tenant.status],
+    ['limits', formatLimits(tenant.limits)],
+    [
+      'features',
+      Object.entries(tenant.features)
+        .map(([name, on]) => `${name}=${on ? 'on' : 'off'}`)
+        .join(' '),
+    ],
     ['settings', inlineJson(tenant.settings)],
     ['created', tenant.createdAt],
     ['updated', tenant.updatedAt],
@@ -111,5 +128,11 @@ function formatTenant(tenant: Tenant): string {
 
 function formatDeletion(report: TenantDeletionReport): string {
   const rows = Object.entries(report.deleted).map(([table, count]) => [table, String(count)]);
-  return `deleted tenant ${report.tenantId}\n${formatTable(['TABLE', 'ROWS'], rows)}`;
+  return `offboarded tenant ${report.tenantId} (${report.keysRevoked} keys revoked)\n${formatTable(['TABLE', 'ROWS'], rows)}`;
+}
+
+/** `memories=10000 users=25 ...`; unlimited ones are left out. */
+function formatLimits(limits: Tenant['limits']): string {
+  const set = Object.entries(limits).filter(([, value]) => value !== null);
+  return set.length === 0 ? 'unlimited' : set.map(([name, value]) => `${name}=${value}`).join(' ');
 }

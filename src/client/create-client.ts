@@ -4,6 +4,7 @@ import { httpStatusByCode, StrataError, type StrataErrorCode } from '../core/err
 import type { CallerContext } from '../strata/caller.ts';
 import type { Strata } from '../strata/create-strata.ts';
 import type { KeysApi } from '../strata/keys-api.ts';
+import { createExportClient, type ExportClient } from './export-client.ts';
 
 /** Options of {@link createStrataClient}. */
 export interface StrataClientOptions {
@@ -21,13 +22,16 @@ export interface StrataClientOptions {
  * The HTTP client: the same operations, arguments, results and errors as the embedded library.
  * `as(context)` narrows the key (an operator key acting inside a tenant, an admin as a user).
  */
-export interface StrataClient extends Pick<Strata, 'tenants' | 'users' | 'memories' | 'search' | 'context'> {
+export interface StrataClient
+  extends Pick<Strata, 'tenants' | 'users' | 'memories' | 'search' | 'context' | 'usage' | 'audit' | 'webhooks'> {
   keys: Omit<KeysApi, 'authenticate' | 'register'>;
   maintenance: {
     reembed: (options?: { batchSize?: number }) => ReturnType<Strata['maintenance']['reembed']>;
     buildIndex: Strata['maintenance']['buildIndex'];
     indexLargeTenants: Strata['maintenance']['indexLargeTenants'];
   };
+  /** Tenant export (a stream of records) and import (an upload of lines). */
+  exports: ExportClient;
   /** A client whose every call acts for `context`, within what the key allows. */
   as(context: CallerContext): StrataClient;
 }
@@ -44,6 +48,13 @@ export function createStrataClient(options: StrataClientOptions, acting: CallerC
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const send = createSender(options, actingHeaderValues(acting));
   const client: Record<string, unknown> = { as: (context: CallerContext) => createStrataClient(options, context) };
+  client.exports = createExportClient({
+    baseUrl,
+    fetch: options.fetch ?? fetch,
+    headers: { authorization: `Bearer ${options.apiKey}`, ...actingHeaderValues(acting) },
+    timeoutMs: options.timeoutMs ?? 60_000,
+    toError: errorFromResponse,
+  });
   for (const operation of operations) {
     const call = (...args: unknown[]) => send(operation, requestFor(baseUrl, operation, args));
     const [group, method] = operation.name.split('.');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { invalidInput, StrataError } from './errors.ts';
 import { isPlainObject, type MetadataFilter, parseMetadataFilter } from './filter.ts';
 import { opaqueIdPattern } from './ids.ts';
+import { limitOverridesSchema } from './plans.ts';
 import { roles, scopes } from './scope.ts';
 import type { Json } from './types.ts';
 
@@ -164,6 +165,7 @@ export const createTenantSchema = z.strictObject({
     .regex(/^[a-z][a-z0-9-]{0,63}$/)
     .optional(),
   settings: settingsSchema.optional(),
+  limits: limitOverridesSchema.optional(),
 });
 
 /** Input to `tenants.update`. */
@@ -175,6 +177,7 @@ export const updateTenantSchema = z
       .regex(/^[a-z][a-z0-9-]{0,63}$/)
       .optional(),
     settings: settingsSchema.optional(),
+    limits: limitOverridesSchema.optional(),
     status: z.enum(['active', 'suspended']).optional(),
   })
   .refine(changesSomething, 'must change at least one field');
@@ -240,3 +243,179 @@ export const registerApiKeySchema = z.strictObject({ name: z.string().max(255).o
 
 /** Options of `maintenance.reembed` (besides the progress callback). */
 export const reembedOptionsSchema = z.strictObject({ batchSize: z.number().int().min(1).max(10_000).optional() });
+
+/** A calendar day, `YYYY-MM-DD`, that exists (no 2025-02-30). */
+export const daySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine((day) => {
+    const time = Date.parse(`${day}T00:00:00Z`);
+    return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === day;
+  }, 'is not a real calendar day');
+
+/** Input to `usage.report`. */
+export const usageReportSchema = z.strictObject({
+  from: daySchema.optional(),
+  to: daySchema.optional(),
+  tenantId: opaqueId.optional(),
+});
+
+// One string schema (not a union), so the query string carries it as text, not JSON.
+const dayOrTime = z
+  .string()
+  .refine(
+    (value) => daySchema.safeParse(value).success || isoTimestamp.safeParse(value).success,
+    'must be a date (YYYY-MM-DD) or an ISO time with offset',
+  );
+
+/** Input to `audit.list`: a day (`YYYY-MM-DD`, whole day) or an ISO time bounds the range. */
+export const listAuditSchema = z.strictObject({
+  tenantId: opaqueId.optional(),
+  from: dayOrTime.optional(),
+  to: dayOrTime.optional(),
+  actor: opaqueId.optional(),
+  action: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}\*?$/, 'must be an action name (memories.create) or a prefix (memories. or memories.*)')
+    .optional(),
+  outcome: z.enum(['ok', 'error']).optional(),
+  limit: limitSchema(inputLimits.listLimit).optional(),
+  cursor: cursorSchema.optional(),
+});
+
+/** Input to `audit.verify`. */
+export const verifyAuditSchema = z.strictObject({ tenantId: opaqueId.optional() });
+
+// ---- Tenant export and import (JSON lines). Each line of a file is one of these records. ----
+
+const uuidText = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a UUID');
+const exportCount = z.number().int().min(0);
+
+/** The first line of an export: what wrote it, and the embedding model its vectors come from. */
+export const exportHeaderSchema = z.strictObject({
+  type: z.literal('strata-export'),
+  version: z.literal(1, 'must be 1 (the only export format this version reads)'),
+  tenantId: opaqueId,
+  exportedAt: isoTimestamp,
+  embeddingModel: z.string().min(1).max(255),
+  dimensions: z.number().int().min(1).max(16_000),
+});
+
+/** Every record an export holds between its header and its trailer, and the trailer itself. */
+export const exportRecordSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('tenant'),
+    id: opaqueId,
+    clientId: opaqueId,
+    name: z.string().max(255).nullable(),
+    plan: z.string().min(1).max(64),
+    status: z.string().max(32),
+    settings: metadataSchema,
+    limits: limitOverridesSchema,
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  }),
+  z.strictObject({
+    type: z.literal('usage'),
+    memoryCount: exportCount,
+    searchableCount: exportCount,
+    contentBytes: exportCount,
+    userCount: exportCount,
+  }),
+  z.strictObject({ type: z.literal('user'), id: opaqueId, role: userRole, metadata: metadataSchema, createdAt: isoTimestamp }),
+  z.strictObject({
+    type: z.literal('memory'),
+    id: uuidText,
+    kind: z.enum(['memory', 'document', 'chunk']),
+    parentId: uuidText.nullable(),
+    chunkIndex: exportCount,
+    chunkCount: z.number().int().min(1),
+    scope: z.enum(['customer', 'user']),
+    userId: opaqueId.nullable(),
+    documentType,
+    content: wellFormedText('content').max(inputLimits.contentLength),
+    contentHash: z.string().max(128),
+    metadata: metadataSchema,
+    agentId: opaqueId.nullable(),
+    conversationId: opaqueId.nullable(),
+    version: z.number().int().min(1),
+    embedding: z.array(z.number()).nullable(),
+    embeddingModel: z.string().min(1).max(255),
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+    expiresAt: isoTimestamp.nullable(),
+  }),
+  z.strictObject({
+    type: z.literal('history'),
+    memoryId: uuidText,
+    version: z.number().int().min(1),
+    userId: opaqueId.nullable(),
+    documentType,
+    content: wellFormedText('content').max(inputLimits.contentLength),
+    metadata: metadataSchema,
+    replacedAt: isoTimestamp,
+  }),
+  z.strictObject({
+    type: z.literal('usage_daily'),
+    day: daySchema,
+    operation: z.string().min(1).max(100),
+    model: z.string().max(255),
+    calls: exportCount,
+    errors: exportCount,
+    embeddingTokens: exportCount,
+    llmTokens: exportCount,
+  }),
+  z.strictObject({ type: z.literal('storage_daily'), day: daySchema, memories: exportCount, bytes: exportCount }),
+  z.strictObject({
+    type: z.literal('notice'),
+    notice: z.string().min(1).max(100),
+    period: z.string().min(1).max(64),
+    createdAt: isoTimestamp,
+  }),
+  z.strictObject({
+    type: z.literal('api_key'),
+    id: uuidText,
+    role: userRole,
+    userId: opaqueId.nullable(),
+    name: z.string().max(255).nullable(),
+    prefix: z.string().max(64),
+    createdAt: isoTimestamp,
+    expiresAt: isoTimestamp.nullable(),
+    revokedAt: isoTimestamp.nullable(),
+  }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    id: uuidText,
+    url: z.string().max(2048),
+    events: z.array(z.string().max(100)),
+    description: z.string().max(1000).nullable(),
+    active: z.boolean(),
+    createdAt: isoTimestamp,
+  }),
+  z.strictObject({
+    type: z.literal('audit'),
+    seq: exportCount,
+    at: isoTimestamp,
+    actorRole: z.string().max(32),
+    actorClient: z.string().max(255).nullable(),
+    actorUser: z.string().max(255).nullable(),
+    keyId: z.string().max(255).nullable(),
+    action: z.string().max(100),
+    targetIds: z.array(z.string().max(255)),
+    outcome: z.enum(['ok', 'error']),
+    errorCode: z.string().max(64).nullable(),
+    requestId: z.string().max(128).nullable(),
+    prevHash: z.string().max(128),
+    hash: z.string().max(128),
+  }),
+  z.strictObject({ type: z.literal('strata-export-end'), counts: z.record(z.string(), exportCount) }),
+]);
+
+/** Options of `exports.import`. */
+export const importOptionsSchema = z.strictObject({
+  clientId: opaqueId.optional(),
+  batchSize: z.number().int().min(1).max(5_000).optional(),
+});
+
+/** Options of `exports.export`. */
+export const exportOptionsSchema = z.strictObject({ batchSize: z.number().int().min(1).max(5_000).optional() });

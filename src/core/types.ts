@@ -10,7 +10,13 @@ export interface Tenant {
   clientId: string;
   name: string | null;
   plan: string;
-  status: 'active' | 'suspended';
+  status: 'active' | 'suspended' | 'offboarding' | 'deleted';
+  /** The limits in force (the plan's preset, then the tenant's own); null is unlimited. */
+  limits: Record<string, number | null>;
+  /** The tenant's own limits over its plan's (`unlimited` lifts one). */
+  limitOverrides: Record<string, number | 'unlimited'>;
+  /** Feature flags in force (the plan's, then `settings.features`). */
+  features: Record<string, boolean>;
   settings: Record<string, Json>;
   createdAt: string;
   updatedAt: string;

@@ -169,6 +169,7 @@ export function keysMadeStale(operation: string, id: string | undefined, caller:
       return (key) => key.id === id;
     case 'tenants.update':
     case 'tenants.delete':
+    case 'tenants.offboard':
       return (key) => key.tenantId === id;
     case 'users.delete':
       return (key) => key.userId === id && (caller.tenantId === undefined || key.tenantId === caller.tenantId);

@@ -3,8 +3,12 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { type Operation, operations } from '../api/operations.ts';
 import { invalidInput, StrataError } from '../core/errors.ts';
 import type { Strata } from '../strata/create-strata.ts';
+import { bearerTokenMatches } from '../telemetry/metrics-token.ts';
+import { prometheusContentType } from '../telemetry/prometheus.ts';
+import type { Telemetry } from '../telemetry/types.ts';
 import { createAuthenticator, type KeyCaller, keysMadeStale } from './auth.ts';
 import { docsPage } from './docs-page.ts';
+import { defaultImportBodyLimit, exportRoutes } from './export-routes.ts';
 import { invokeOperation } from './invoke.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { toProblem } from './problem.ts';
@@ -30,10 +34,16 @@ export interface ServerOptions {
   strata: Strata;
   /** Largest accepted request body in bytes; larger ones get 413. Default 2 MiB (a 1 MB memory plus JSON escaping). */
   bodyLimit?: number;
+  /** Largest accepted `POST /v1/tenants/{id}/import` body in bytes (streamed, not held in memory). Default 1 GiB (`STRATA_IMPORT_BODY_LIMIT`). */
+  importBodyLimit?: number;
   /** A request still running after this many milliseconds gets 504 `timeout`. Default 30,000. */
   requestTimeoutMs?: number;
   /** Receives one line per request; default: none (the `serve` command writes JSON lines to stdout). */
   log?: (entry: RequestLog) => void;
+  /** Serves `GET /metrics`. Default: the store's own telemetry (`strata.telemetry`), if it has one. */
+  telemetry?: Telemetry;
+  /** When set, `GET /metrics` requires `Authorization: Bearer <metricsToken>` (the `serve` command reads `STRATA_METRICS_TOKEN`). */
+  metricsToken?: string;
 }
 
 /** A Strata HTTP service, not yet listening. */
@@ -109,6 +119,16 @@ export function createServer(options: ServerOptions): StrataServer {
     return { status: 'ready' };
   });
   app.get('/openapi.json', async () => openApi);
+  // Prometheus scrapes with its own bearer token, not an API key: outside the authenticated API.
+  const telemetry = options.telemetry ?? (strata as { telemetry?: Telemetry }).telemetry;
+  app.get('/metrics', async (request, reply) => {
+    if (options.metricsToken !== undefined && !bearerTokenMatches(request.headers.authorization, options.metricsToken)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"');
+      throw new StrataError('unauthenticated', 'authorization: /metrics requires the metrics bearer token');
+    }
+    if (telemetry === undefined) throw new StrataError('not_found', 'metrics: this server has no telemetry');
+    return reply.type(prometheusContentType).send(await telemetry.metrics());
+  });
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsPage()));
 
   app.register(async (api) => {
@@ -119,18 +139,25 @@ export function createServer(options: ServerOptions): StrataServer {
     for (const operation of operations) {
       api.route({ method: operation.method, url: fastifyPath(operation), handler: (request, reply) => handle(operation, request, reply) });
     }
+    // Tenant export and import stream JSON lines: routes of their own, outside the JSON operation table.
+    api.register(exportRoutes({ strata, importBodyLimit: options.importBodyLimit ?? defaultImportBodyLimit }));
   });
 
   async function handle(operation: Operation, request: FastifyRequest, reply: FastifyReply) {
     const caller = request.caller;
     if (caller === undefined) throw new StrataError('unauthenticated', 'an API key is required');
     const result = await withTimeout(
-      invokeOperation(strata, operation, caller, {
-        params: request.params as Record<string, string>,
-        query: request.query as Record<string, string>,
-        body: request.body,
-        headers: request.headers,
-      }),
+      invokeOperation(
+        strata,
+        operation,
+        { ...caller, requestId: request.id },
+        {
+          params: request.params as Record<string, string>,
+          query: request.query as Record<string, string>,
+          body: request.body,
+          headers: request.headers,
+        },
+      ),
       requestTimeoutMs,
     );
     const stale = keysMadeStale(operation.name, (request.params as Record<string, string | undefined>).id, caller);
@@ -167,6 +194,8 @@ function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknow
   if (problem.code === 'internal') {
     process.emitWarning(`strata: request ${request.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
+  const retryAfter = (problem.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (problem.code === 'rate_limited' && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 

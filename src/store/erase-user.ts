@@ -3,13 +3,18 @@ import type { Queryable } from './database.ts';
 import { addUsage, removedUsage } from './usage.ts';
 
 /** Deletes every memory, chunk and history row of one user in the session's tenant. */
-export async function eraseUserMemories(db: Queryable, identity: Identity, userId: string): Promise<{ memories: number; history: number }> {
+export async function eraseUserMemories(
+  db: Queryable,
+  identity: Identity,
+  userId: string,
+  now: Date,
+): Promise<{ memories: number; history: number }> {
   const history = await db.query('DELETE FROM memory_history WHERE tenant_id = $1 AND user_id = $2', [identity.tenantId, userId]);
   const removed = await db.query<{ kind: string; chunk_count: number; bytes: number }>(
     `DELETE FROM memories WHERE tenant_id = $1 AND user_id = $2 RETURNING kind, chunk_count, octet_length(content) AS bytes`,
     [identity.tenantId, userId],
   );
   const delta = removedUsage(removed.rows);
-  await addUsage(db, identity, delta);
+  await addUsage(db, { identity, now }, delta);
   return { memories: -delta.memories, history: history.affectedRows };
 }

@@ -1,4 +1,5 @@
 import { StrataError } from '../core/errors.ts';
+import type { Limits } from '../core/plans.ts';
 import type { Identity, Scope } from '../core/scope.ts';
 import type { Json } from '../core/types.ts';
 import type { Queryable } from './database.ts';
@@ -34,6 +35,8 @@ export interface WriteContext {
   identity: Identity;
   now: Date;
   model: string;
+  /** The tenant's limits, which the write's counters are checked against. */
+  limits?: Limits | undefined;
 }
 
 interface StoredRow {
@@ -141,7 +144,7 @@ export async function insertMemories(
   const inserted = new Set(returned.map((row) => row.memory_id));
   const fresh = memories.filter((memory) => inserted.has(memory.id));
   await insertUnnest(db, table, columns, fresh.flatMap(chunkRows));
-  const searchableCount = table === 'memories' ? await addUsage(db, context.identity, usageOf(fresh)) : null;
+  const searchableCount = table === 'memories' ? await addUsage(db, context, usageOf(fresh)) : null;
   return { inserted, searchableCount };
 }
 
@@ -156,7 +159,7 @@ async function purgeExpiredDuplicates(db: Queryable, table: MemoryTable, memorie
        AND expires_at <= $2::timestamptz RETURNING kind, chunk_count, octet_length(content) AS bytes`,
     params,
   );
-  if (table === 'memories' && removed.rows.length > 0) await addUsage(db, context.identity, removedUsage(removed.rows));
+  if (table === 'memories' && removed.rows.length > 0) await addUsage(db, context, removedUsage(removed.rows));
 }
 
 /** Finds stored top-level rows by content hash (for deduplicated creates). */
@@ -262,7 +265,7 @@ export async function replaceMemory(
   };
   await insertUnnest(db, table, rowColumns(table, context), chunkRows(next));
   if (tenant) {
-    await addUsage(db, context.identity, {
+    await addUsage(db, context, {
       memories: 0,
       searchable: content.chunks.length - current.chunk_count,
       bytes: Buffer.byteLength(content.content) - Buffer.byteLength(current.content),
@@ -282,7 +285,7 @@ async function deleteChunks(db: Queryable, table: MemoryTable, current: MemoryRo
 export async function deleteMemoryRow(db: Queryable, table: MemoryTable, current: MemoryRow, context: WriteContext): Promise<void> {
   if (table === 'memories') {
     await db.query(`DELETE FROM memories WHERE tenant_id = $1 AND memory_id = $2::uuid`, [current.tenant_id, current.memory_id]);
-    await addUsage(db, context.identity, {
+    await addUsage(db, context, {
       memories: -1,
       searchable: -current.chunk_count,
       bytes: -Buffer.byteLength(current.content),

@@ -34,10 +34,19 @@ export async function tenantTablesChildrenFirst(db: Queryable): Promise<string[]
   return ordered;
 }
 
-/** Deletes every row of `tenantId` from each table in order; returns rows removed per table. */
+/**
+ * Deletes every row of `tenantId` from each table in order; returns rows removed per table.
+ * The audit log is append-only for the application role: its rows go through the one function
+ * allowed to remove them, which requires the tenant to be marked `offboarding`.
+ */
 export async function purgeTenantRows(db: Queryable, tables: readonly string[], tenantId: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
+  if (tables.includes('audit_log')) {
+    const audit = await db.query<{ removed: string }>('SELECT strata_purge_audit_log($1)::text AS removed', [tenantId]);
+    counts.audit_log = Number(audit.rows[0]?.removed ?? 0);
+  }
   for (const table of tables) {
+    if (table === 'audit_log') continue;
     const result = await db.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
     counts[table] = result.affectedRows;
   }

@@ -18,6 +18,10 @@ export interface CallerContext {
    * on its next request.
    */
   keyHash?: string;
+  /** Set by the HTTP service: the id of that API key, for the audit log. */
+  keyId?: string;
+  /** Set by the HTTP service: the request id, for the audit log. */
+  requestId?: string;
 }
 
 /** How identities are filled in when a caller leaves fields out. */
@@ -44,6 +48,11 @@ export function parseCallerContext(context: CallerContext): CallerContext {
   if (context.keyHash !== undefined) {
     if (!/^[0-9a-f]{64}$/.test(context.keyHash)) throw invalidInput('keyHash', 'must be a SHA-256 in hex');
     parsed.keyHash = context.keyHash;
+  }
+  if (context.keyId !== undefined) parsed.keyId = parseOpaqueId('keyId', context.keyId);
+  if (context.requestId !== undefined) {
+    if (!/^[\x21-\x7e]{1,200}$/.test(context.requestId)) throw invalidInput('requestId', 'must be 1 to 200 printable ASCII characters');
+    parsed.requestId = context.requestId;
   }
   if (context.role !== undefined) {
     if (!roles.includes(context.role)) throw invalidInput('role', `must be one of ${roles.join(', ')}`);

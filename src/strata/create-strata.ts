@@ -1,6 +1,11 @@
 import { resolve } from 'node:path';
 import { StrataError } from '../core/errors.ts';
 import { createUuidV7Generator } from '../core/ids.ts';
+import { planPresets } from '../core/plans.ts';
+import { createOperationStore, governApi, meteredEmbedder } from '../governance/govern.ts';
+import { defaultPriceTable, parsePriceTable } from '../governance/prices.ts';
+import { createRateLimiter } from '../governance/rate-limiter.ts';
+import { startWebhookDispatcher, webhookDispatchEnabled } from '../governance/webhook-dispatcher.ts';
 import { createHashEmbedder } from '../models/hash-embedder.ts';
 import type { Database } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
@@ -8,16 +13,22 @@ import { assertRowLevelSecurity, migrate } from '../store/migrate.ts';
 import { openPgliteDatabase } from '../store/pglite-database.ts';
 import { openPostgresDatabase } from '../store/postgres-database.ts';
 import { tenantTablesChildrenFirst } from '../store/tenant-tables.ts';
+import { createTelemetry } from '../telemetry/telemetry.ts';
+import type { Telemetry } from '../telemetry/types.ts';
+import { type AuditApi, createAuditApi } from './audit-api.ts';
 import { type CallerContext, createContextStore, parseCallerContext } from './caller.ts';
 import { checkEmbeddingModel } from './embedding-model.ts';
 import type { Engine } from './engine.ts';
+import { createExportApi, type ExportApi } from './export-api.ts';
 import { createKeysApi, type KeysApi } from './keys-api.ts';
 import { createMaintenanceApi, type MaintenanceApi } from './maintenance-api.ts';
 import { createMemoriesApi, type MemoriesApi } from './memories-api.ts';
 import type { StrataOptions } from './options.ts';
 import { createSearchApi, type SearchApi } from './search-api.ts';
 import { createTenantsApi, type TenantsApi } from './tenants-api.ts';
+import { createUsageApi, type UsageApi } from './usage-api.ts';
 import { createUsersApi, type UsersApi } from './users-api.ts';
+import { createWebhooksApi, type WebhooksApi } from './webhooks-api.ts';
 
 /**
  * One Strata store. The same operations exist over HTTP and in the client SDK. Calls act for
@@ -30,12 +41,21 @@ export interface Strata extends SearchApi {
   memories: MemoriesApi;
   maintenance: MaintenanceApi;
   keys: KeysApi;
+  /** Tenant export (streamed JSON lines) and import into a new tenant. */
+  exports: ExportApi;
+  webhooks: WebhooksApi;
+  /** Metered usage and estimated cost per tenant. */
+  usage: UsageApi;
+  /** The hash-chained audit log: query and verify. */
+  audit: AuditApi;
   /** A handle whose every call acts for `context`. */
   as(context: CallerContext): Strata;
   /** Runs `work` with `context` as the caller of every call inside it, across awaits. */
   withTenant<T>(context: CallerContext, work: () => Promise<T>): Promise<T>;
   /** Which back end and embedding model this store uses. */
   readonly info: { backend: Database['kind']; location: string; embeddingModel: string; dimensions: number };
+  /** The spans and metrics of every call (the server's /metrics reads them). */
+  readonly telemetry: Telemetry;
   /** Resolves when the database answers a query; `unavailable` otherwise. */
   ping(): Promise<void>;
   /** Waits for background index builds, then closes the database. */
@@ -61,12 +81,13 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
   try {
     await migrate(database, databaseRole);
     await assertRowLevelSecurity(database);
-    const embedder = options.embedder ?? createHashEmbedder();
-    await checkEmbeddingModel(database, embedder, options.allowModelChange === true);
+    const provider = options.embedder ?? createHashEmbedder();
+    await checkEmbeddingModel(database, provider, options.allowModelChange === true);
     const now = options.now ?? (() => new Date());
+    const operations = createOperationStore();
     const engine: Engine = {
       database,
-      embedder,
+      embedder: meteredEmbedder(provider, operations),
       defaults: {
         multitenancy: options.multitenancy ?? true,
         defaultTenant: options.defaultTenant ?? 'default',
@@ -80,9 +101,18 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       tenantTables: await database.asOwner(tenantTablesChildrenFirst),
       tenantClients: new Map(),
       indexBuilds: new Map(),
+      operations,
+      telemetry: options.telemetry ?? createTelemetry(),
+      ownsTelemetry: options.telemetry === undefined,
+      limiter: createRateLimiter(),
+      plans: options.plans ?? planPresets,
+      defaultPlan: options.defaultPlan ?? 'custom',
+      tenantLimits: new Map(),
+      prices: options.prices === undefined ? defaultPriceTable : parsePriceTable(options.prices),
     };
     const strata = bind(engine, undefined, describeLocation(options));
     if (!engine.defaults.multitenancy) await ensureDefaultTenant(strata, engine);
+    if (webhookDispatchEnabled(options.webhooks)) engine.webhookDispatcher = startWebhookDispatcher(database, options.webhooks);
     return strata;
   } catch (error) {
     await database.close();
@@ -138,17 +168,21 @@ function describeLocation(options: StrataOptions): string {
 }
 
 function bind(engine: Engine, bound: CallerContext | undefined, location: string): Strata {
-  const memories = createMemoriesApi(engine, bound);
-  const search = createSearchApi(engine, bound);
+  const governed = <T extends object>(prefix: string, api: T) => governApi(engine, bound, prefix, api);
   return {
-    ...search,
-    memories,
-    tenants: createTenantsApi(engine, bound),
-    users: createUsersApi(engine, bound, memories),
-    maintenance: createMaintenanceApi(engine, bound),
-    keys: createKeysApi(engine, bound),
+    ...governed('', createSearchApi(engine, bound)),
+    memories: governed('memories', createMemoriesApi(engine, bound)),
+    tenants: governed('tenants', createTenantsApi(engine, bound)),
+    users: governed('users', createUsersApi(engine, bound)),
+    maintenance: governed('maintenance', createMaintenanceApi(engine, bound)),
+    keys: governed('keys', createKeysApi(engine, bound)),
+    exports: governed('exports', createExportApi(engine, bound)),
+    webhooks: governed('webhooks', createWebhooksApi(engine, bound)),
+    usage: governed('usage', createUsageApi(engine, bound, engine.prices)),
+    audit: governed('audit', createAuditApi(engine, bound)),
     as: (context) => bind(engine, parseCallerContext(context), location),
     withTenant: (context, work) => engine.contexts.run(parseCallerContext(context), work),
+    telemetry: engine.telemetry,
     info: { backend: engine.database.kind, location, embeddingModel: engine.embedder.model, dimensions: engine.embedder.dimensions },
     async ping() {
       try {
@@ -160,7 +194,10 @@ function bind(engine: Engine, bound: CallerContext | undefined, location: string
       }
     },
     async close() {
+      await engine.webhookDispatcher?.stop();
       await Promise.allSettled(engine.indexBuilds.values());
+      // Spans go out in batches: flush the last ones, unless the caller owns the telemetry.
+      if (engine.ownsTelemetry) await engine.telemetry.shutdown();
       await engine.database.close();
     },
   };

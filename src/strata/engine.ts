@@ -1,9 +1,15 @@
 import { notFound, StrataError } from '../core/errors.ts';
+import { effectiveFeatures, effectiveLimits, type FeatureName, type LimitOverrides, type Limits, type Plan } from '../core/plans.ts';
 import type { Identity } from '../core/scope.ts';
+import { type OperationStore, recordInTransaction, refuseOverQuota, releaseClaim } from '../governance/govern.ts';
+import type { PriceTable } from '../governance/prices.ts';
+import type { RateLimiter } from '../governance/rate-limiter.ts';
+import type { WebhookDispatcher } from '../governance/webhook-dispatcher.ts';
 import type { EmbeddingProvider } from '../models/embedding-provider.ts';
 import { type Database, type Queryable, quoteLiteral } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
 import { buildTenantIndex } from '../store/vector-indexes.ts';
+import type { Telemetry } from '../telemetry/types.ts';
 import { type CallerContext, type CallerDefaults, type ContextStore, resolveIdentity } from './caller.ts';
 
 /** What every operation shares: the store, the models, settings and small caches. */
@@ -22,6 +28,22 @@ export interface Engine {
   tenantClients: Map<string, string>;
   /** Index builds under way, so a tenant is indexed once. */
   indexBuilds: Map<string, Promise<void>>;
+  /** The webhook dispatcher this process runs, if any; stopped on close. */
+  webhookDispatcher?: WebhookDispatcher;
+  /** The operation each call is running (audit entry, metering), across awaits. */
+  operations: OperationStore;
+  telemetry: Telemetry;
+  /** Whether closing the store shuts the telemetry down (it made it). */
+  ownsTelemetry: boolean;
+  limiter: RateLimiter;
+  /** Plan presets by name. */
+  plans: Readonly<Record<string, Plan>>;
+  /** The plan a tenant created without one gets. */
+  defaultPlan: string;
+  /** Each tenant's limits as its last session read them (the rate limiter runs before any session). */
+  tenantLimits: Map<string, Limits>;
+  /** Prices for the cost estimates in usage reports. */
+  prices: PriceTable;
 }
 
 /** The tenant facts a session reads first, in the same transaction as the work. */
@@ -30,6 +52,17 @@ export interface TenantFacts {
   status: string;
   /** The model of the tenant's own HNSW index, if it has one. */
   indexedModel: string | null;
+  plan: string;
+  limits: Limits;
+  features: Record<FeatureName, boolean>;
+  /** Top-level memories the tenant holds (its size class). */
+  memoryCount: number;
+}
+
+/** A tenant's size class, a bounded metrics label: by the memories it holds. */
+export function sizeClass(memoryCount: number): string {
+  if (memoryCount < 1_000) return 'small';
+  return memoryCount < 100_000 ? 'medium' : 'large';
 }
 
 /** The identity of the current call: the bound context, else `withTenant`'s, else none. */
@@ -57,14 +90,20 @@ export async function inSession<T>(
         ...(identity.keyHash === undefined ? {} : { keyHash: identity.keyHash }),
       };
       const keyCheck = identity.keyHash === undefined ? undefined : `SELECT ${liveKeyCondition(engine.now())} AS live`;
-      return await engine.database.withSession(
-        settings,
-        async (db, prelude) => {
-          if (keyCheck !== undefined && prelude[0]?.live !== true) throw keyNotLive();
-          return work(db, identity, null);
-        },
-        keyCheck,
-      );
+      return await engine.database
+        .withSession(
+          settings,
+          async (db, prelude) => {
+            if (keyCheck !== undefined && prelude[0]?.live !== true) throw keyNotLive();
+            const value = await work(db, identity, null);
+            return { value, recorded: await recordInTransaction(engine, db, undefined, undefined) };
+          },
+          keyCheck,
+        )
+        .then((outcome) => {
+          outcome.recorded?.();
+          return outcome.value;
+        });
     }
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const clientId =
@@ -82,7 +121,7 @@ export async function inSession<T>(
         settings,
         async (db, prelude) => {
           // The tenant's facts (and the key check) came back with the session setup: no extra round trip.
-          const tenant = toTenantFacts(prelude);
+          const tenant = toTenantFacts(prelude, engine);
           if (tenant?.keyLive === false) throw keyNotLive();
           if (tenant === null || (identity.clientKnown === true && tenant.clientId !== identity.clientId))
             throw notFound('tenant', tenantId);
@@ -91,12 +130,21 @@ export async function inSession<T>(
           if (tenant.status === 'suspended') {
             throw new StrataError('tenant_suspended', `tenant ${JSON.stringify(tenantId)} is suspended`, { details: { tenantId } });
           }
+          // Offboarding: nothing more is read or written, and no racing write can bring data back.
+          if (tenant.status !== 'active') throw notFound('tenant', tenantId);
+          engine.tenantLimits.set(tenantId, tenant.limits);
+          const op = engine.operations.getStore();
+          if (op !== undefined) op.sizeClass = sizeClass(tenant.memoryCount);
+          refuseOverQuota(engine, tenantId, tenant.meter, tenant.limits);
           const resolved: Identity = { ...identity, clientId };
-          return { stale: false as const, value: await work(db, resolved, tenant) };
+          const value = await work(db, resolved, tenant);
+          const recorded = await recordInTransaction(engine, db, tenantId, tenant.limits);
+          return { stale: false as const, value, recorded };
         },
         factsSql,
       );
       if (!outcome.stale) {
+        outcome.recorded?.();
         engine.tenantClients.set(tenantId, clientId);
         return outcome.value;
       }
@@ -104,6 +152,7 @@ export async function inSession<T>(
     }
     throw new StrataError('conflict', `tenant ${JSON.stringify(tenantId)} changed during the call; retry`);
   } catch (error) {
+    releaseClaim(engine);
     throw toStrataError(error);
   }
 }
@@ -126,20 +175,59 @@ const keyNotLive = () => new StrataError('unauthenticated', 'the API key has bee
  * key is live then). Literals, not parameters: it rides in the session setup's round trip.
  */
 function tenantFactsSql(tenantId: string, keyCheckAt?: Date): string {
-  return `SELECT t.client_id, t.status, ${keyCheckAt === undefined ? 'true' : liveKeyCondition(keyCheckAt)} AS key_live,
-       (SELECT i.embedding_model FROM tenant_vector_indexes i WHERE i.tenant_id = t.tenant_id) AS indexed_model
-     FROM tenants t WHERE t.tenant_id = ${quoteLiteral(tenantId)}`;
+  return `SELECT t.client_id, t.status, t.plan, t.limits, t.settings->'features' AS features, ${keyCheckAt === undefined ? 'true' : liveKeyCondition(keyCheckAt)} AS key_live,
+       (SELECT i.embedding_model FROM tenant_vector_indexes i WHERE i.tenant_id = t.tenant_id) AS indexed_model,
+       u.memory_count::float8 AS memory_count, m.day::text AS meter_day, m.day_calls::float8 AS day_calls,
+       m.month::text AS meter_month, m.month_tokens::float8 AS month_tokens
+     FROM tenants t
+     LEFT JOIN tenant_usage u ON u.tenant_id = t.tenant_id
+     LEFT JOIN tenant_meter m ON m.tenant_id = t.tenant_id
+     WHERE t.tenant_id = ${quoteLiteral(tenantId)}`;
 }
 
-function toTenantFacts(rows: Record<string, unknown>[]): (TenantFacts & { keyLive: boolean }) | null {
-  const row = rows[0] as { client_id: string; status: string; indexed_model: string | null; key_live: boolean } | undefined;
-  return row === undefined ? null : { clientId: row.client_id, status: row.status, indexedModel: row.indexed_model, keyLive: row.key_live };
+interface FactsRow {
+  client_id: string;
+  status: string;
+  plan: string;
+  limits: LimitOverrides;
+  features: Record<string, unknown> | null;
+  indexed_model: string | null;
+  key_live: boolean;
+  memory_count: number | null;
+  meter_day: string | null;
+  day_calls: number | null;
+  meter_month: string | null;
+  month_tokens: number | null;
+}
+
+function toTenantFacts(
+  rows: Record<string, unknown>[],
+  engine: Pick<Engine, 'plans'>,
+): (TenantFacts & { keyLive: boolean; meter: { day: string | null; dayCalls: number; month: string | null; monthTokens: number } }) | null {
+  const row = rows[0] as FactsRow | undefined;
+  if (row === undefined) return null;
+  return {
+    clientId: row.client_id,
+    status: row.status,
+    indexedModel: row.indexed_model,
+    keyLive: row.key_live,
+    plan: row.plan,
+    limits: effectiveLimits(row.plan, row.limits ?? {}, engine.plans),
+    features: effectiveFeatures(row.plan, { features: row.features }, engine.plans),
+    memoryCount: Number(row.memory_count ?? 0),
+    meter: {
+      day: row.meter_day,
+      dayCalls: Number(row.day_calls ?? 0),
+      month: row.meter_month,
+      monthTokens: Number(row.month_tokens ?? 0),
+    },
+  };
 }
 
 async function lookupClient(engine: Engine, tenantId: string): Promise<string> {
   const tenant = await engine.database.withSession(
     { role: 'system', tenantId },
-    async (_db, prelude) => toTenantFacts(prelude),
+    async (_db, prelude) => toTenantFacts(prelude, engine),
     tenantFactsSql(tenantId),
   );
   if (tenant === null) throw notFound('tenant', tenantId);

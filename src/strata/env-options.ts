@@ -1,5 +1,6 @@
 import { StrataError } from '../core/errors.ts';
 import { isOpaqueId } from '../core/ids.ts';
+import { priceTableFromEnvironment } from '../governance/prices.ts';
 import { createEmbedderFromEnvironment } from '../models/embedder-from-env.ts';
 import type { StrataOptions } from './options.ts';
 
@@ -41,6 +42,11 @@ export function optionsFromEnvironment(environment: NodeJS.ProcessEnv = process.
   if (defaultTenant !== undefined) options.defaultTenant = defaultTenant;
   const defaultClient = id('STRATA_DEFAULT_CLIENT');
   if (defaultClient !== undefined) options.defaultClient = defaultClient;
+  const defaultPlan = text('STRATA_DEFAULT_PLAN');
+  if (defaultPlan !== undefined) {
+    if (!/^[a-z][a-z0-9-]{0,63}$/.test(defaultPlan)) throw misconfigured('STRATA_DEFAULT_PLAN', 'must be a plan name like starter');
+    options.defaultPlan = defaultPlan;
+  }
   const role = text('STRATA_DB_ROLE');
   if (role !== undefined) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw misconfigured('STRATA_DB_ROLE', 'must be a lowercase SQL identifier');
@@ -52,6 +58,8 @@ export function optionsFromEnvironment(environment: NodeJS.ProcessEnv = process.
   if (timeout !== undefined) options.statementTimeoutMs = timeout;
   const threshold = integer('STRATA_VECTOR_INDEX_THRESHOLD', 1);
   if (threshold !== undefined) options.vectorIndexThreshold = threshold;
+  const prices = priceTableFromEnvironment(environment);
+  if (prices !== undefined) options.prices = prices;
   const embedder = createEmbedderFromEnvironment(environment);
   if (embedder !== undefined) options.embedder = embedder;
   return options;

@@ -12,6 +12,7 @@ import type {
   Page,
   UpdateMemoryInput,
 } from '../core/types.ts';
+import { noteTargets } from '../governance/govern.ts';
 import type { Queryable } from '../store/database.ts';
 import { eraseUserMemories } from '../store/erase-user.ts';
 import { findMemory, listHistory, listMemories } from '../store/memory-reads.ts';
@@ -53,7 +54,13 @@ const batchSchema = z
 export function createMemoriesApi(engine: Engine, bound: CallerContext | undefined): MemoriesApi {
   const identity = () => currentIdentity(engine, bound);
 
-  const writeContext = (resolved: Identity): WriteContext => ({ identity: resolved, now: engine.now(), model: engine.embedder.model });
+  const writeContext = (resolved: Identity): WriteContext => ({
+    identity: resolved,
+    now: engine.now(),
+    model: engine.embedder.model,
+    // Set from this very session's tenant read (inSession), just before the work runs.
+    limits: resolved.tenantId === undefined ? undefined : engine.tenantLimits.get(resolved.tenantId),
+  });
 
   async function createAll(rawItems: unknown[], batch: boolean, options: CreateOptions | undefined): Promise<CreateMemoryResult[]> {
     const caller = identity();
@@ -65,8 +72,15 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
       return { ...input, scope };
     });
     const prepared = await prepareMemories(engine, inputs, batch);
-    return inSession(engine, caller, (db, resolved, tenant) => {
-      const create = () => storeMemories(engine, db, writeContext(resolved), tenant, prepared);
+    return inSession(engine, caller, async (db, resolved, tenant) => {
+      const create = async () => {
+        const results = await storeMemories(engine, db, writeContext(resolved), tenant, prepared);
+        noteTargets(
+          engine,
+          results.map((result) => result.memory.id),
+        );
+        return results;
+      };
       // Outside a tenant (world and client knowledge) a retry is already absorbed by content deduplication.
       if (idempotencyKey === undefined || resolved.tenantId === undefined) return create();
       return onceForKey(db, resolved, idempotencyKey, [batch, rawItems], engine.now(), create, async (stored) => ({
@@ -171,7 +185,7 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
       return inSession(
         engine,
         { ...caller, userId: target },
-        async (db, resolved) => ({ userId: target, ...(await eraseUserMemories(db, resolved, target)) }),
+        async (db, resolved) => ({ userId: target, ...(await eraseUserMemories(db, resolved, target, engine.now())) }),
         { allUsers: true },
       );
     },

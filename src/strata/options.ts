@@ -1,5 +1,9 @@
+import type { Plan } from '../core/plans.ts';
+import type { PriceTable } from '../governance/prices.ts';
+import type { WebhookDispatcherOptions } from '../governance/webhook-dispatcher.ts';
 import type { EmbeddingProvider } from '../models/embedding-provider.ts';
 import type { Database } from '../store/database.ts';
+import type { Telemetry } from '../telemetry/types.ts';
 
 /** Options for {@link createStrata}; every field has a default. */
 export interface StrataOptions {
@@ -39,8 +43,27 @@ export interface StrataOptions {
   autoIndex?: boolean;
   /** Open even if stored rows were embedded by another model (only for `reembed`). */
   allowModelChange?: boolean;
+  /** Spans and metrics. Default: `createTelemetry()` (OTLP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set). */
+  telemetry?: Telemetry;
+  /**
+   * Prices for the estimated cost in usage reports (validated at open; a bad field is
+   * `invalid_input` naming it). Default: illustrative list prices, or `STRATA_PRICE_TABLE`.
+   */
+  prices?: PriceTable;
   /** Clock, injectable for tests. */
   now?: () => Date;
   /** Id generator, injectable for tests. */
   generateId?: () => string;
+  /**
+   * Webhook delivery. `dispatch` (default true; `STRATA_WEBHOOKS_DISPATCH=off` also turns it off)
+   * runs the dispatcher in this process; the other fields tune polling, timeouts and retries.
+   */
+  webhooks?: WebhookDispatcherOptions & { dispatch?: boolean };
+  /**
+   * Plan presets by name, replacing the built-in `starter`, `professional` and `enterprise`
+   * (see `planPresets`). A plan name without a preset has no limits but the tenant's own.
+   */
+  plans?: Readonly<Record<string, Plan>>;
+  /** The plan of a tenant created without one. Default `STRATA_DEFAULT_PLAN`, else `custom` (no limits until set). */
+  defaultPlan?: string;
 }

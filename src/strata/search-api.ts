@@ -1,7 +1,9 @@
 import { estimateTokens } from '../core/content.ts';
+import { StrataError } from '../core/errors.ts';
 import { contextSchema, parseInput, searchSchema } from '../core/schemas.ts';
 import { type Identity, readableScopes } from '../core/scope.ts';
 import type { ContextQuery, ContextResult, Memory, SearchHit, SearchMode, SearchQuery } from '../core/types.ts';
+import { noteTargets } from '../governance/govern.ts';
 import type { CandidateRequest } from '../search/candidates.ts';
 import { formatContext } from '../search/format-context.ts';
 import { runSearch } from '../search/run-search.ts';
@@ -47,17 +49,22 @@ export function createSearchApi(engine: Engine, bound: CallerContext | undefined
       const mode = parsed.mode ?? 'hybrid';
       const caller = currentIdentity(engine, bound);
       const embedding = await embedQuery(mode, parsed.query);
-      return inSession(engine, caller, async (db, resolved, tenant) => ({
-        mode,
-        // A vector search is the transaction's last statement; hybrid runs keyword queries after it.
-        hits: await runSearch(
+      return inSession(engine, caller, async (db, resolved, tenant) => {
+        requireFeature(tenant, mode);
+        // A vector search is the last statement that reads memories; hybrid runs keyword queries after it.
+        const hits = await runSearch(
           db,
           { ...request(resolved, tenant, parsed, parsed.limit ?? 10), lastStatement: mode === 'vector' },
           mode,
           parsed.query,
           embedding,
-        ),
-      }));
+        );
+        noteTargets(
+          engine,
+          hits.map((hit) => hit.memoryId),
+        );
+        return { mode, hits };
+      });
     },
 
     async context(query) {
@@ -67,12 +74,18 @@ export function createSearchApi(engine: Engine, bound: CallerContext | undefined
       const caller = currentIdentity(engine, bound);
       const embedding = await embedQuery(mode, parsed.query);
       return inSession(engine, caller, async (db, resolved, tenant) => {
+        requireFeature(tenant, mode);
         // The query's own conversation is what the agent already sees; it is not a filter on memories.
         const { conversationId, ...memoryQuery } = parsed;
         const hits = await runSearch(db, request(resolved, tenant, memoryQuery, parsed.limit ?? 20), mode, parsed.query, embedding);
         const recent =
           conversationId === undefined ? [] : await recentTurns(db, resolved, conversationId, parsed.recentTurns ?? 10, engine.now());
-        return selectWithinBudget(hits, recent, budget);
+        const selected = selectWithinBudget(hits, recent, budget);
+        noteTargets(
+          engine,
+          selected.memories.map((memory) => memory.memoryId),
+        );
+        return selected;
       });
     },
   };
@@ -115,4 +128,12 @@ function selectWithinBudget(hits: SearchHit[], recent: Memory[], budget: number)
 
 function normalise(text: string): string {
   return text.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/** Keyword and hybrid search are a plan feature (`hybridSearch`); vector search is always there. */
+function requireFeature(tenant: TenantFacts | null, mode: SearchMode): void {
+  if (mode === 'vector' || tenant === null || tenant.features.hybridSearch) return;
+  throw new StrataError('forbidden', `mode: ${mode} search is not in this tenant's plan (feature hybridSearch)`, {
+    details: { field: 'mode', feature: 'hybridSearch' },
+  });
 }

@@ -3,12 +3,14 @@ import { parseOpaqueId } from '../core/ids.ts';
 import { createUserSchema, pageSchema, parseInput, updateUserSchema } from '../core/schemas.ts';
 import type { Identity } from '../core/scope.ts';
 import type { Json, Page, User } from '../core/types.ts';
+import { enforceQuotas } from '../governance/quota.ts';
+import { enqueueEvent } from '../governance/webhooks.ts';
 import type { Queryable } from '../store/database.ts';
+import { eraseUserMemories } from '../store/erase-user.ts';
 import { isoTime } from '../store/memory-tables.ts';
 import type { CallerContext } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { currentIdentity, type Engine, inSession } from './engine.ts';
-import type { MemoriesApi } from './memories-api.ts';
 
 /** Users of the caller's tenant. Managing users takes an admin; a user may read itself. */
 export interface UsersApi {
@@ -16,8 +18,20 @@ export interface UsersApi {
   get(id: string): Promise<User>;
   list(query?: { limit?: number; cursor?: string }): Promise<Page<User>>;
   update(id: string, patch: { role?: User['role']; metadata?: Record<string, Json> }): Promise<User>;
-  /** Removes the user and erases all of its memories and history. */
-  delete(id: string): Promise<{ userId: string; memories: number; history: number }>;
+  /**
+   * Erases a user in one transaction: every memory, chunk and history row of the user, its API
+   * keys and the user itself. Returns the counts and queues a `user.erased` event.
+   */
+  delete(id: string): Promise<UserErasureReport>;
+}
+
+/** What erasing a user removed. */
+export interface UserErasureReport {
+  userId: string;
+  /** Top-level memories and documents (their chunks go with them). */
+  memories: number;
+  history: number;
+  keys: number;
 }
 
 interface UserRow {
@@ -34,8 +48,8 @@ function toUser(row: UserRow): User {
   return { tenantId: row.tenant_id, id: row.user_id, role: row.role, metadata: row.metadata, createdAt: isoTime(row.created_at) };
 }
 
-/** Builds the users API; erasure goes through the memories API so both stay one code path. */
-export function createUsersApi(engine: Engine, bound: CallerContext | undefined, memories: MemoriesApi): UsersApi {
+/** Builds the users API. */
+export function createUsersApi(engine: Engine, bound: CallerContext | undefined): UsersApi {
   const admin = () => {
     const identity = currentIdentity(engine, bound);
     if (identity.tenantId === undefined)
@@ -60,7 +74,7 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined,
     async create(input) {
       const parsed = parseInput(createUserSchema, input);
       const identity = admin();
-      const row = await inSession(engine, identity, async (db, resolved) => {
+      const row = await inSession(engine, identity, async (db, resolved, tenant) => {
         const result = await db.query<UserRow>(
           `INSERT INTO users (tenant_id, user_id, role, metadata, created_at) VALUES ($1, $2, $3, $4::jsonb, $5::timestamptz)
            ON CONFLICT (tenant_id, user_id) DO NOTHING RETURNING ${userColumns}`,
@@ -69,6 +83,8 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined,
         const created = result.rows[0];
         if (created === undefined)
           throw new StrataError('conflict', `id: user ${JSON.stringify(parsed.id)} already exists`, { details: { field: 'id' } });
+        const users = await countUser(db, resolved, 1);
+        await enforceQuotas(db, created.tenant_id, tenant?.limits, [{ limit: 'users', before: users - 1, after: users }], engine.now());
         return created;
       });
       return toUser(row);
@@ -119,12 +135,39 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined,
     async delete(id) {
       const userId = parseOpaqueId('id', id);
       const identity = admin();
-      await inSession(engine, identity, (db, resolved) => fetchUser(db, resolved, userId));
-      const erased = await memories.deleteAllForUser(userId);
-      await inSession(engine, identity, (db, resolved) =>
-        db.query('DELETE FROM users WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, userId]),
+      return inSession(
+        engine,
+        identity,
+        async (db, resolved) => {
+          await fetchUser(db, resolved, userId);
+          const now = engine.now();
+          const erased = await eraseUserMemories(db, resolved, userId, now);
+          const keys = await db.query('DELETE FROM tenant_api_keys WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, userId]);
+          await db.query('DELETE FROM users WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, userId]);
+          await countUser(db, resolved, -1);
+          const report = { userId, ...erased, keys: keys.affectedRows };
+          await enqueueEvent(db, {
+            tenantId: resolved.tenantId ?? null,
+            type: 'user.erased',
+            data: { tenantId: resolved.tenantId ?? null, ...report },
+            at: now.toISOString(),
+            eventId: engine.generateId(),
+          });
+          return report;
+        },
+        { allUsers: true },
       );
-      return erased;
     },
   };
+}
+
+/** Moves the tenant's user count by `delta` (locking its counter row) and returns the new count. */
+async function countUser(db: Queryable, identity: Identity, delta: number): Promise<number> {
+  const result = await db.query<{ user_count: string }>(
+    'UPDATE tenant_usage SET user_count = user_count + $2 WHERE tenant_id = $1 RETURNING user_count::text',
+    [identity.tenantId, delta],
+  );
+  const row = result.rows[0];
+  if (row === undefined) throw notFound('tenant', identity.tenantId ?? '');
+  return Number(row.user_count);
 }

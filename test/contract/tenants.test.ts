@@ -10,7 +10,7 @@ describeEachSurface('tenants', (target) => {
 
   it('creates, gets, updates and lists tenants with cursor pagination', async () => {
     const created = await strata.tenants.create({ id: 'acme', clientId: 'app1', name: 'Acme', settings: { tone: 'formal' } });
-    expect(created).toMatchObject({ id: 'acme', clientId: 'app1', name: 'Acme', status: 'active', plan: 'starter' });
+    expect(created).toMatchObject({ id: 'acme', clientId: 'app1', name: 'Acme', status: 'active', plan: 'custom' });
     for (const id of ['b.1', 'b:2', 'b|3', 'b-4', 'b_5']) await strata.tenants.create({ id, clientId: 'app1' });
     const updated = await strata.tenants.update('acme', { settings: { language: 'de', tone: null }, plan: 'professional' });
     expect(updated.settings).toEqual({ language: 'de' });

@@ -47,6 +47,17 @@ describeEachStore('response schemas', (target) => {
     await john.memories.delete(memory.id);
     await acme.memories.deleteAllForUser('john');
     await acme.users.delete('john');
+    await operator.usage.report({ tenantId: 'acme' });
+    await operator.audit.list({ tenantId: 'acme' });
+    await operator.audit.verify({ tenantId: 'acme' });
+    const hook = await acme.webhooks.create({ url: 'https://acme.example.test/hook', events: ['*'] });
+    await acme.webhooks.list();
+    await acme.webhooks.get(hook.id);
+    await acme.webhooks.test(hook.id);
+    await acme.webhooks.deliveries(hook.id);
+    await acme.webhooks.delete(hook.id);
+    await operator.tenants.create({ id: 'leaving' });
+    await operator.tenants.offboard('leaving');
     await operator.tenants.delete('acme');
     expect([...seen].sort()).toEqual(operations.map((operation) => operation.name).sort());
   });

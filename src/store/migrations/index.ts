@@ -1,5 +1,7 @@
 import { initialMigration } from './001-initial.ts';
 import { serviceMigration } from './002-service.ts';
+import { governanceMigration } from './003-governance.ts';
+import { webhooksMigration } from './004-webhooks.ts';
 
 /** One schema change. Versions only ever grow; an applied migration is never edited. */
 export interface Migration {
@@ -12,4 +14,6 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initialMigration },
   { version: 2, name: 'service', sql: serviceMigration },
+  { version: 3, name: 'governance', sql: governanceMigration },
+  { version: 4, name: 'webhooks', sql: webhooksMigration },
 ];
