@@ -2,8 +2,10 @@
  * `npm run bench`: the scale benchmark on server PostgreSQL and PGlite (quick by default,
  * `--medium` or `--full` for bigger populations; `--help` lists the flags), then the LoCoMo
  * store benchmark when it exists, then the HTTP service bench. Writes bench/results/scale.md,
- * scale.json, http.md and http.json and prints a summary. Benchmarks are for people reading reports; CI does not run them.
+ * scale.json, http.md and http.json and prints a summary; then the governance bench (governance.md and
+ * governance.json; skipped with `--no-governance`). Benchmarks are for people reading reports; CI does not run them.
  */
+import { defaultGovernanceOptions, runGovernanceBench } from './governance.ts';
 import { runHttpBench } from './http.ts';
 import { runLocomoIfPresent } from './run-locomo.ts';
 import { type BackendResult, runScaleBench } from './scale.ts';
@@ -63,7 +65,9 @@ function printBackend(result: BackendResult): void {
   );
 }
 
-const options = parseScaleOptions(process.argv.slice(2));
+// --no-governance is this script's own flag (the governance bench runs last); the rest are the scale bench's.
+const governance = !process.argv.includes('--no-governance');
+const options = parseScaleOptions(process.argv.slice(2).filter((arg) => arg !== '--no-governance'));
 const machine = await describeMachine();
 const results: BackendResult[] = [];
 for (const backend of options.backends) results.push(await runScaleBench(backend, options));
@@ -84,4 +88,19 @@ if (options.http && options.backends.includes('postgres')) {
   );
 } else {
   console.log('\nHTTP bench skipped: it runs on server PostgreSQL (--backend postgres|both) unless --no-http');
+}
+if (governance) {
+  const postgres = options.backends.includes('postgres');
+  await runGovernanceBench(
+    {
+      ...defaultGovernanceOptions,
+      adminUrl: options.adminUrl,
+      backends: options.backends,
+      outputDirectory: options.outputDirectory,
+      noisy: postgres ? defaultGovernanceOptions.noisy : null,
+    },
+    report.commandLine,
+  );
+} else {
+  console.log('\nGovernance bench skipped: turned off with --no-governance');
 }

@@ -31,20 +31,22 @@ export interface AuditRecord extends AuditEntry {
  * stored column changes the hash the verifier computes.
  */
 export function auditPayload(entry: AuditEntry): string {
-  return JSON.stringify([
-    entry.tenantId ?? null,
-    entry.at,
-    entry.actorRole,
-    entry.actorClient,
-    entry.actorUser,
-    entry.keyId,
-    entry.action,
-    entry.targetIds,
-    entry.outcome,
-    entry.errorCode,
-    entry.requestId,
-  ]);
+  return JSON.stringify([entry.tenantId ?? null, ...entryFields(entry)]);
 }
+
+// The entry's fields after its tenant, in the payload's order (also the order strata_record_call takes them).
+const entryFields = (entry: AuditEntry) => [
+  entry.at,
+  entry.actorRole,
+  entry.actorClient,
+  entry.actorUser,
+  entry.keyId,
+  entry.action,
+  entry.targetIds,
+  entry.outcome,
+  entry.errorCode,
+  entry.requestId,
+];
 
 /** hash(n) = SHA-256 over hash(n-1), the sequence number and the payload, newline separated. */
 export function chainHash(prevHash: string, seq: number, payload: string): string {
@@ -56,16 +58,7 @@ const recordCall = `strata_record_call($1::text, $2, $3::timestamptz, $4, $5, $6
 const callParams = (entry: AuditEntry, day: string | null, calls: number, tokens: number) => [
   entry.tenantId ?? null,
   auditPayload(entry),
-  entry.at,
-  entry.actorRole,
-  entry.actorClient,
-  entry.actorUser,
-  entry.keyId,
-  entry.action,
-  entry.targetIds,
-  entry.outcome,
-  entry.errorCode,
-  entry.requestId,
+  ...entryFields(entry),
   day,
   calls,
   tokens,
