@@ -10,6 +10,10 @@ export function toStrataError(error: unknown): StrataError {
   const message = error instanceof Error ? error.message : String(error);
   if (code === '57014') return new StrataError('timeout', 'the statement exceeded its time limit', { cause: error });
   if (code === '23505') return new StrataError('conflict', 'a record with the same key already exists', { cause: error });
+  // A deadlock victim or a serialization failure did nothing: the same call may simply be retried.
+  if (code === '40P01' || code === '40001') {
+    return new StrataError('conflict', 'the call collided with a concurrent change and was rolled back; retry it', { cause: error });
+  }
   if (code === '42501') return new StrataError('forbidden', 'the database refused access to that row', { cause: error });
   if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') {
     return new StrataError('unavailable', 'the database is unavailable; retry', { cause: error });

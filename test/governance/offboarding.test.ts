@@ -92,7 +92,8 @@ describeEachStore('offboarding and erasure', (target) => {
     const settled = await Promise.allSettled([...writes, offboarded]);
     expect(settled.at(-1)?.status).toBe('fulfilled');
     for (const result of settled.slice(0, -1)) {
-      if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'not_found' });
+      // Refused (the tenant is going or gone), or rolled back as a deadlock victim: never half-written.
+      if (result.status === 'rejected') expect(['not_found', 'conflict']).toContain(result.reason.code);
     }
     const after = await rowsPerTable(database, 'racing');
     expect(
