@@ -93,7 +93,8 @@ async function runOperation<T>(
     try {
       return await engine.operations.run(op, call);
     } catch (error) {
-      if (!op.recorded) await recordFailure(engine, op, error);
+      // Also after a transaction of the call recorded it: the call as a whole failed, and the log says so.
+      await recordFailure(engine, op, error);
       throw error;
     } finally {
       release();
@@ -176,7 +177,7 @@ export async function recordInTransaction(
       },
     );
     checkPeriodQuotas(tenantId, reading, limits, now);
-    await noticeBudget(engine, db, tenantId, reading, limits, now);
+    await noticeBudget(engine, db, tenantId, reading, op.embeddingTokens, limits, now);
   }
   // The caller marks the operation recorded once the transaction commits.
   return () => {
@@ -200,17 +201,26 @@ function checkPeriodQuotas(tenantId: string, reading: MeterReading, limits: Limi
 }
 
 /**
- * Queues `budget.exceeded` (once a month) when the month's estimated cost passes the tenant's
- * `monthlyBudget`: the month's calls and tokens priced at the store's embedding model.
+ * Queues `budget.exceeded` (once a month) when this call takes the month's estimated cost past
+ * the tenant's `monthlyBudget`: the month's calls and tokens priced at the store's embedding
+ * model. Only the crossing call costs a statement; calls after it do not.
  */
-async function noticeBudget(engine: Engine, db: Queryable, tenantId: string, reading: MeterReading, limits: Limits | undefined, now: Date) {
+async function noticeBudget(
+  engine: Engine,
+  db: Queryable,
+  tenantId: string,
+  reading: MeterReading,
+  tokens: number,
+  limits: Limits | undefined,
+  now: Date,
+) {
   const budget = limits?.monthlyBudget ?? null;
   if (budget === null) return;
-  const { cost } = estimateCost(
-    [{ model: engine.embedder.model, calls: reading.monthCalls, embeddingTokens: reading.monthTokens, llmTokens: 0 }],
-    engine.prices,
-  );
-  if (cost > budget) await notifyOnce(db, tenantId, 'budget.exceeded', 'monthlyBudget', now, { current: cost, maximum: budget });
+  const costOf = (calls: number, embeddingTokens: number) =>
+    estimateCost([{ model: engine.embedder.model, calls, embeddingTokens, llmTokens: 0 }], engine.prices).cost;
+  const cost = costOf(reading.monthCalls, reading.monthTokens);
+  if (cost <= budget || costOf(reading.monthCalls - 1, reading.monthTokens - tokens) > budget) return;
+  await notifyOnce(db, tenantId, 'budget.exceeded', 'monthlyBudget', now, { current: cost, maximum: budget });
 }
 
 /**

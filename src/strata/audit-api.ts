@@ -9,24 +9,8 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { currentIdentity, type Engine, inSession } from './engine.ts';
 import { governanceReader } from './usage-api.ts';
 
-/** One stored audit entry: who did what to which ids, how it ended, and its place in the chain. */
-export interface AuditEvent {
-  seq: number;
-  at: string;
-  /** The tenant whose chain holds it; null on the platform chain. */
-  tenantId: string | null;
-  actorRole: string;
-  actorClient: string | null;
-  actorUser: string | null;
-  keyId: string | null;
-  action: string;
-  targetIds: string[];
-  outcome: 'ok' | 'error';
-  errorCode: string | null;
-  requestId: string | null;
-  prevHash: string;
-  hash: string;
-}
+/** One stored audit entry: who did what to which ids, how it ended, and its place in the chain (tenant null on the platform chain). */
+export type AuditEvent = Omit<AuditRecord, 'tenantId'> & { tenantId: string | null };
 
 /** Filters for `audit.list`; every one is optional. */
 export interface AuditQuery {

@@ -91,7 +91,8 @@ export function createTenantsApi(engine: Engine, bound: CallerContext | undefine
   async function offboard(id: string): Promise<TenantDeletionReport> {
     const tenantId = parseOpaqueId('id', id);
     const identity = administrator();
-    const row = await select(identity, tenantId);
+    // Outside the operation: its audit entry (the tombstone) goes with the purge, not with this read.
+    const row = await engine.operations.exit(() => select(identity, tenantId));
     const settings = { role: identity.role, clientId: row.client_id, tenantId, allUsers: true };
     try {
       // Committed first: from here every session of the tenant is refused (see inSession).
