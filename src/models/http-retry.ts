@@ -1,3 +1,5 @@
+import { StrataError } from '../core/errors.ts';
+
 /** Options for {@link backoffDelay}. */
 export interface BackoffOptions {
   /** Delay before the first retry, before jitter. */
@@ -35,9 +37,12 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** True for statuses worth retrying: request timeout, rate limiting and server errors. */
+/**
+ * True for statuses worth retrying: request timeout, conflict (OpenAI answers 409 when a
+ * lock on the request timed out), rate limiting and server errors — the set OpenAI's own SDKs retry.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
 /** Waits `milliseconds`, or rejects with the signal's reason as soon as it aborts. */
@@ -57,4 +62,111 @@ export function abortableSleep(milliseconds: number, signal?: AbortSignal): Prom
     }, milliseconds);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * True when a failed response is worth another attempt. The server's `x-should-retry` header
+ * (sent by OpenAI and proxies in front of it) overrides the status; otherwise
+ * {@link isRetryableStatus} decides.
+ */
+export function isRetryableResponse(response: Response): boolean {
+  const directive = response.headers.get('x-should-retry');
+  if (directive === 'true') return true;
+  if (directive === 'false') return false;
+  return isRetryableStatus(response.status);
+}
+
+/** A failed attempt worth repeating. Anything else an attempt should throw. */
+export interface RetryableFailure {
+  /** `timeout`: the attempt ran out of time; `network`: no usable response; `status`: a retryable HTTP status. */
+  kind: 'timeout' | 'network' | 'status';
+  /** What went wrong, for the final error message; must hold no secret. */
+  reason: string;
+  /** The HTTP status, for `kind: 'status'`. */
+  status?: number;
+  /** How long the server asked us to wait (`Retry-After`), in milliseconds. */
+  retryAfterMs?: number;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/** What one attempt of {@link withRetries} returns: its value, or a failure worth retrying. */
+export type AttemptOutcome<T> = { ok: true; value: T } | { ok: false; failure: RetryableFailure };
+
+/** Options for {@link withRetries}. */
+export interface RetryOptions {
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  /** Time limit of each attempt; the attempt's signal aborts when it passes. */
+  timeoutMs: number;
+  /** Backoff before the first retry, doubled for each further one (with jitter). */
+  baseDelayMs: number;
+  /** Longest wait between attempts; a `Retry-After` asking for longer ends the retries. */
+  maxDelayMs: number;
+  /** Waits between attempts; must reject when the signal aborts. */
+  sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  /** Source of jitter in [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** The caller's signal: aborting it rejects with its reason at once, and nothing is retried. */
+  signal?: AbortSignal | undefined;
+  /** Removes secrets from a network error's text before it becomes a failure reason. */
+  redact?: (text: string) => string;
+  /** The error to throw when retries run out (or a `Retry-After` is too long), given the last failure. */
+  exhausted: (failure: RetryableFailure, attempts: number) => Error;
+}
+
+/**
+ * Runs `attempt` until it returns a value, throws, or retries run out. Each attempt gets a
+ * signal that aborts on its own time limit or on the caller's abort; a rejection that is not
+ * a `StrataError` counts as a timeout (if the limit passed) or a network failure, and is
+ * retried. Between attempts it waits the server's `Retry-After`, or exponential backoff with
+ * jitter. The caller's abort is never retried: it rejects with the signal's reason.
+ */
+export async function withRetries<T>(attempt: (signal: AbortSignal) => Promise<AttemptOutcome<T>>, options: RetryOptions): Promise<T> {
+  const { signal, sleep, redact = (text) => text } = options;
+  const backoff = { baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs, random: options.random ?? Math.random };
+  for (let retry = 0; ; retry++) {
+    // An abort during an injected sleep that ignores the signal fires no event, so check before every attempt.
+    signal?.throwIfAborted();
+    const outcome = await attemptWithin(attempt, options.timeoutMs, signal, redact);
+    if (outcome.ok) return outcome.value;
+    const delay = outcome.failure.retryAfterMs ?? backoffDelay(retry, backoff);
+    if (retry >= options.maxRetries || delay > options.maxDelayMs) throw options.exhausted(outcome.failure, retry + 1);
+    await sleep(delay, signal);
+  }
+}
+
+async function attemptWithin<T>(
+  attempt: (signal: AbortSignal) => Promise<AttemptOutcome<T>>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  redact: (text: string) => string,
+): Promise<AttemptOutcome<T>> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const forwardAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', forwardAbort, { once: true });
+  try {
+    return await attempt(controller.signal);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (error instanceof StrataError) throw error;
+    if (timedOut) return { ok: false, failure: { kind: 'timeout', reason: `no response within ${timeoutMs} ms`, cause: error } };
+    return { ok: false, failure: { kind: 'network', reason: redact(networkReason(error)), cause: error } };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', forwardAbort);
+  }
+}
+
+/** undici reports "fetch failed" and hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. */
+export function networkReason(error: unknown): string {
+  if (!(error instanceof Error)) return 'network error';
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  if (typeof cause?.code === 'string') return `network error (${cause.code})`;
+  return `network error (${typeof cause?.message === 'string' ? cause.message : error.message})`;
 }

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { StrataError } from '../core/errors.ts';
 import type { EmbeddingProvider } from './embedding-provider.ts';
-import { abortableSleep, backoffDelay, isRetryableStatus, retryAfterMs } from './http-retry.ts';
+import {
+  type AttemptOutcome,
+  abortableSleep,
+  isRetryableResponse,
+  type RetryableFailure,
+  retryAfterMs,
+  withRetries,
+} from './http-retry.ts';
 import { errorMessage, parseEmbeddings, statusError } from './openai-wire.ts';
 
 /** Options for {@link createOpenAIEmbedder}. */
@@ -21,7 +28,7 @@ export interface OpenAIEmbedderOptions {
   sendDimensions?: boolean;
   /** Texts per request. Default 64. */
   batchSize?: number;
-  /** Retries after the first attempt, on network errors, timeouts, 408, 429 and 5xx. Default 3. */
+  /** Retries after the first attempt, on network errors, timeouts, 408, 409, 429 and 5xx. Default 3. */
   maxRetries?: number;
   /** Time limit of each attempt, response body included. Default 30000. */
   timeoutMs?: number;
@@ -45,17 +52,6 @@ const settingsSchema = z.object({
   retryBaseDelayMs: z.number().min(0),
   maxRetryDelayMs: z.number().min(0),
 });
-
-/** One attempt's outcome: vectors, or a failure worth retrying. Other failures are thrown. */
-type Attempt = { ok: true; vectors: number[][] } | ({ ok: false } & RetryableFailure);
-
-interface RetryableFailure {
-  code: 'timeout' | 'unavailable';
-  reason: string;
-  cause?: unknown;
-  status?: number;
-  retryAfterMs?: number;
-}
 
 /**
  * An {@link EmbeddingProvider} for any server speaking OpenAI's `POST /embeddings` (OpenAI,
@@ -90,59 +86,36 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): EmbeddingP
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   const redact = (text: string) => (apiKey ? text.replaceAll(apiKey, '[redacted]') : text);
 
-  async function attempt(input: readonly string[], signal: AbortSignal | undefined): Promise<Attempt> {
-    // An abort between batches fires no event, so check before every request.
-    signal?.throwIfAborted();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, settings.timeoutMs);
-    const forwardAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', forwardAbort, { once: true });
-    try {
-      const body = JSON.stringify({
-        model: settings.model,
-        input,
-        encoding_format: 'float',
-        ...(sendDimensions ? { dimensions: settings.dimensions } : {}),
-      });
-      const response = await fetchImplementation(url, { method: 'POST', headers, body, signal: controller.signal });
-      const text = await response.text();
-      if (response.ok) {
-        const expected = { ...settings, count: input.length, sentDimensions: sendDimensions };
-        return { ok: true, vectors: parseEmbeddings(text, expected) };
-      }
-      const message = redact(errorMessage(text));
-      if (!isRetryableStatus(response.status)) throw statusError(response.status, message, endpoint);
-      return {
-        ok: false,
-        code: 'unavailable',
-        reason: `HTTP ${response.status}${message ? `: ${message}` : ''}`,
-        status: response.status,
-        retryAfterMs: retryAfterMs(response.headers),
-      };
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      if (error instanceof StrataError) throw error;
-      if (timedOut) return { ok: false, code: 'timeout', reason: `no response within ${settings.timeoutMs} ms`, cause: error };
-      return { ok: false, code: 'unavailable', reason: redact(networkReason(error)), cause: error };
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', forwardAbort);
+  async function attempt(input: readonly string[], signal: AbortSignal): Promise<AttemptOutcome<number[][]>> {
+    const body = JSON.stringify({
+      model: settings.model,
+      input,
+      encoding_format: 'float',
+      ...(sendDimensions ? { dimensions: settings.dimensions } : {}),
+    });
+    const response = await fetchImplementation(url, { method: 'POST', headers, body, signal });
+    const text = await response.text();
+    if (response.ok) {
+      const expected = { ...settings, count: input.length, sentDimensions: sendDimensions };
+      return { ok: true, value: parseEmbeddings(text, expected) };
     }
+    const message = redact(errorMessage(text));
+    if (!isRetryableResponse(response)) throw statusError(response.status, message, endpoint);
+    const reason = `HTTP ${response.status}${message ? `: ${message}` : ''}`;
+    return { ok: false, failure: { kind: 'status', reason, status: response.status, retryAfterMs: retryAfterMs(response.headers) } };
   }
 
-  async function embedBatch(input: readonly string[], signal: AbortSignal | undefined): Promise<number[][]> {
-    const backoff = { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.maxRetryDelayMs };
-    for (let retry = 0; ; retry++) {
-      const result = await attempt(input, signal);
-      if (result.ok) return result.vectors;
-      const delay = result.retryAfterMs ?? backoffDelay(retry, backoff);
-      if (retry >= settings.maxRetries || delay > settings.maxRetryDelayMs) throw exhausted(result, retry + 1, endpoint);
-      await sleep(delay, signal);
-    }
+  function embedBatch(input: readonly string[], signal: AbortSignal | undefined): Promise<number[][]> {
+    return withRetries((attemptSignal) => attempt(input, attemptSignal), {
+      maxRetries: settings.maxRetries,
+      timeoutMs: settings.timeoutMs,
+      baseDelayMs: settings.retryBaseDelayMs,
+      maxDelayMs: settings.maxRetryDelayMs,
+      sleep,
+      signal,
+      redact,
+      exhausted: (failure, attempts) => exhausted(failure, attempts, endpoint),
+    });
   }
 
   return {
@@ -162,7 +135,8 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): EmbeddingP
 }
 
 function exhausted(failure: RetryableFailure, attempts: number, endpoint: string): StrataError {
-  const { code, reason, cause, status, retryAfterMs } = failure;
+  const { kind, reason, cause, status, retryAfterMs } = failure;
+  const code = kind === 'timeout' ? 'timeout' : 'unavailable';
   return new StrataError(code, `embeddings request to ${endpoint} failed after ${attempts} attempt(s): ${reason}`, {
     details: { endpoint, attempts, ...(status === undefined ? {} : { status }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
     cause,
@@ -179,12 +153,4 @@ function parseSettings(value: unknown): z.infer<typeof settingsSchema> {
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
-}
-
-/** undici reports "fetch failed" and hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. */
-function networkReason(error: unknown): string {
-  if (!(error instanceof Error)) return 'network error';
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  if (typeof cause?.code === 'string') return `network error (${cause.code})`;
-  return `network error (${typeof cause?.message === 'string' ? cause.message : error.message})`;
 }
