@@ -15,6 +15,7 @@ export type StrataErrorCode =
   | 'store_locked'
   | 'model_mismatch'
   | 'misconfigured'
+  | 'invalid_model_output'
   | 'unavailable'
   | 'timeout'
   | 'internal';
@@ -34,6 +35,7 @@ export const httpStatusByCode: Readonly<Record<StrataErrorCode, number>> = {
   rate_limited: 429,
   internal: 500,
   misconfigured: 500,
+  invalid_model_output: 502,
   unavailable: 503,
   timeout: 504,
 };

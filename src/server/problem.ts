@@ -24,6 +24,7 @@ const titles: Record<StrataErrorCode, string> = {
   store_locked: 'Store locked',
   model_mismatch: 'Embedding model mismatch',
   misconfigured: 'Misconfigured',
+  invalid_model_output: 'Invalid model output',
   unavailable: 'Unavailable',
   timeout: 'Timeout',
   internal: 'Internal error',
