@@ -2,8 +2,22 @@
  * Test doubles for code built on Strata (the `strata/testing` subpath).
  *
  * @example
- * import { startEmbeddingsServer } from 'strata/testing';
+ * import { startChatCompletionsServer, startEmbeddingsServer } from 'strata/testing';
  */
+
+export {
+  type ChatAnswer,
+  type ChatCompletionsBody,
+  type ChatCompletionsCall,
+  type ChatCompletionsServer,
+  type ChatCompletionsServerOptions,
+  type ChatCompletionsUsage,
+  type ChatFailure,
+  type ChatFault,
+  type ChatReply,
+  type RecordedChatRequest,
+  startChatCompletionsServer,
+} from './openai-chat-server.ts';
 export {
   type EmbeddingsFailure,
   type EmbeddingsServer,
