@@ -20,6 +20,22 @@ export { verifyWebhookSignature } from './governance/webhook-signature.ts';
 export { type WebhookEventType, type WebhookPayload, webhookEventTypes } from './governance/webhooks.ts';
 export type { EmbeddingProvider, EmbedOptions } from './models/embedding-provider.ts';
 export { createHashEmbedder, type HashEmbedderOptions } from './models/hash-embedder.ts';
+export { createLLMFromEnvironment } from './models/llm-from-env.ts';
+export type {
+  ChatMessage,
+  ChatOptions,
+  ChatRequest,
+  ChatResponseFormat,
+  ChatResult,
+  FinishReason,
+  InvalidModelOutputReason,
+  JsonOutputOptions,
+  LLMProvider,
+  TokenUsage,
+  ToolCall,
+} from './models/llm-provider.ts';
+export { createOpenAIChatModel, type OpenAIChatModelOptions } from './models/openai-chat-model.ts';
+export type { MaxTokensParameter } from './models/openai-chat-wire.ts';
 export { createOpenAIEmbedder, type OpenAIEmbedderOptions } from './models/openai-embedder.ts';
 export { splitLines, toJsonLine, toJsonLines } from './store/export-lines.ts';
 export type { AuditApi, AuditBreak, AuditEvent, AuditQuery, AuditVerification } from './strata/audit-api.ts';
