@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { apiKeyKinds } from '../core/api-key.ts';
 import { roles, scopes } from '../core/scope.ts';
+import { deliveryFailureReasons } from '../governance/webhook-transport.ts';
 
 // What each operation answers, as zod schemas: the OpenAPI document describes responses with
 // them, and the HTTP tests check real responses against them, so the document cannot drift.
@@ -165,7 +166,7 @@ const webhookDelivery = z.strictObject({
   attempts: z.number().int(),
   nextAttemptAt: timestamp,
   lastStatus: z.number().int().nullable(),
-  lastError: z.string().max(200).nullable(),
+  lastError: z.enum(deliveryFailureReasons).nullable(),
   createdAt: timestamp,
   deliveredAt: timestamp.nullable(),
 });

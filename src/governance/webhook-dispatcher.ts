@@ -1,9 +1,14 @@
 import { StrataError } from '../core/errors.ts';
 import type { Database, Queryable } from '../store/database.ts';
+import { createWebhookEgress, type WebhookEgressOptions } from './webhook-egress.ts';
 import { signatureHeader } from './webhook-signature.ts';
+import { type DeliveryFailureReason, postWebhook } from './webhook-transport.ts';
 
-/** How the dispatcher polls, sends and retries. Every field has a default. */
-export interface WebhookDispatcherOptions {
+/**
+ * How the dispatcher polls, sends and retries, and where it may send (`allow`, `resolve`: see
+ * {@link WebhookEgressOptions}). Every field has a default.
+ */
+export interface WebhookDispatcherOptions extends WebhookEgressOptions {
   /** Milliseconds between polls for due deliveries. Default 1,000. */
   pollIntervalMs?: number;
   /** Time limit of one attempt (connect, send, read the answer), in milliseconds. Default 10,000. */
@@ -16,8 +21,6 @@ export interface WebhookDispatcherOptions {
   maxAttempts?: number;
   /** Deliveries sent per poll, concurrently. Default 10. */
   batchSize?: number;
-  /** The HTTP client. Default the global `fetch`. */
-  fetch?: typeof fetch;
   /** Clock. Default the system clock. */
   now?: () => Date;
 }
@@ -45,15 +48,16 @@ interface AttemptOutcome {
   /** Cut short by `stop()`: not counted as an attempt. */
   abandoned?: boolean;
   status: number | null;
-  error: string | null;
+  error: DeliveryFailureReason | null;
 }
 
 /**
  * Starts delivering pending webhook deliveries. Each poll claims due deliveries as role
  * `system` with `FOR UPDATE SKIP LOCKED` and leases them (moves their due time past the attempt
  * timeout) in a short transaction, so two processes never send one delivery at once and no
- * connection is held while a receiver answers. A 2xx answer marks it delivered; anything else
- * schedules a retry after `baseBackoffMs * 2^(attempt-1)` (capped), until `maxAttempts`.
+ * connection is held while a receiver answers. Each attempt goes through the egress policy
+ * (`postWebhook`): restricted addresses are refused, redirects are not followed and the
+ * receiver's body is never read. A 2xx answer marks it delivered; anything else schedules a retry after `baseBackoffMs * 2^(attempt-1)` (capped), until `maxAttempts`.
  */
 export function startWebhookDispatcher(database: Database, options: WebhookDispatcherOptions = {}): WebhookDispatcher {
   const settings = {
@@ -63,9 +67,9 @@ export function startWebhookDispatcher(database: Database, options: WebhookDispa
     maxBackoffMs: options.maxBackoffMs ?? 3_600_000,
     maxAttempts: options.maxAttempts ?? 8,
     batchSize: options.batchSize ?? 10,
-    fetch: options.fetch ?? globalThis.fetch,
     now: options.now ?? (() => new Date()),
   };
+  const egress = createWebhookEgress(options);
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -73,29 +77,23 @@ export function startWebhookDispatcher(database: Database, options: WebhookDispa
   const attempt = async (delivery: ClaimedDelivery): Promise<AttemptOutcome> => {
     const body = JSON.stringify(delivery.payload);
     const timestamp = String(Math.floor(settings.now().getTime() / 1000));
-    try {
-      const response = await settings.fetch(delivery.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(settings.timeoutMs)]),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'strata-webhooks/1',
-          'strata-webhook-id': delivery.event_id,
-          'strata-webhook-event': delivery.event,
-          'strata-webhook-timestamp': timestamp,
-          'strata-webhook-signature': signatureHeader(delivery.secret, timestamp, body),
-        },
-        body,
-      });
-      const text = await response.text();
-      if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status, error: null };
-      return { ok: false, status: response.status, error: clip(`HTTP ${response.status}${text === '' ? '' : `: ${text}`}`) };
-    } catch (error) {
-      if (abort.signal.aborted) return { ok: false, abandoned: true, status: null, error: null };
-      const timedOut = error instanceof Error && error.name === 'TimeoutError';
-      return { ok: false, status: null, error: clip(timedOut ? `timed out after ${settings.timeoutMs} ms` : describe(error)) };
-    }
+    const outcome = await postWebhook(egress, {
+      url: delivery.url,
+      timeoutMs: settings.timeoutMs,
+      signal: abort.signal,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'strata-webhooks/1',
+        'strata-webhook-id': delivery.event_id,
+        'strata-webhook-event': delivery.event,
+        'strata-webhook-timestamp': timestamp,
+        'strata-webhook-signature': signatureHeader(delivery.secret, timestamp, body),
+      },
+      body,
+    });
+    if (outcome.ok) return { ok: true, status: outcome.status, error: null };
+    if ('abandoned' in outcome) return { ok: false, abandoned: true, status: null, error: null };
+    return { ok: false, status: outcome.status, error: outcome.reason };
   };
 
   const record = (db: Queryable, delivery: ClaimedDelivery, outcome: AttemptOutcome) => {
@@ -187,10 +185,6 @@ export function startWebhookDispatcher(database: Database, options: WebhookDispa
       await running?.catch(() => undefined);
     },
   };
-}
-
-function clip(text: string): string {
-  return text.length <= 200 ? text : `${text.slice(0, 199)}…`;
 }
 
 function describe(error: unknown): string {

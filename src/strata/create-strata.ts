@@ -6,6 +6,7 @@ import { createOperationStore, governApi, meteredEmbedder } from '../governance/
 import { defaultPriceTable, parsePriceTable } from '../governance/prices.ts';
 import { createRateLimiter } from '../governance/rate-limiter.ts';
 import { startWebhookDispatcher, webhookDispatchEnabled } from '../governance/webhook-dispatcher.ts';
+import { createWebhookEgress } from '../governance/webhook-egress.ts';
 import { createHashEmbedder } from '../models/hash-embedder.ts';
 import type { Database } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
@@ -101,6 +102,7 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       tenantTables: await database.asOwner(tenantTablesChildrenFirst),
       tenantClients: new Map(),
       indexBuilds: new Map(),
+      webhookEgress: createWebhookEgress(options.webhooks),
       operations,
       telemetry: options.telemetry ?? createTelemetry(),
       ownsTelemetry: options.telemetry === undefined,

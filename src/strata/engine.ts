@@ -5,6 +5,7 @@ import { type OperationStore, recordInTransaction, refuseOverQuota, releaseClaim
 import type { PriceTable } from '../governance/prices.ts';
 import type { RateLimiter } from '../governance/rate-limiter.ts';
 import type { WebhookDispatcher } from '../governance/webhook-dispatcher.ts';
+import type { WebhookEgress } from '../governance/webhook-egress.ts';
 import type { EmbeddingProvider } from '../models/embedding-provider.ts';
 import { type Database, type Queryable, quoteLiteral } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
@@ -30,6 +31,8 @@ export interface Engine {
   indexBuilds: Map<string, Promise<void>>;
   /** The webhook dispatcher this process runs, if any; stopped on close. */
   webhookDispatcher?: WebhookDispatcher;
+  /** Where webhooks may point (checked at create; the dispatcher checks again at delivery). */
+  webhookEgress: WebhookEgress;
   /** The operation each call is running (audit entry, metering), across awaits. */
   operations: OperationStore;
   telemetry: Telemetry;

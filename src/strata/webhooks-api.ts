@@ -88,6 +88,7 @@ export function createWebhooksApi(engine: Engine, bound: CallerContext | undefin
   return {
     async create(input) {
       const parsed = parseInput(createWebhookSchema, input);
+      engine.webhookEgress.checkUrl(parsed.url);
       const secret = parsed.secret ?? `whsec_${randomBytes(32).toString('base64url')}`;
       const events = [...new Set(parsed.events)];
       return session(async (db, owner) => {

@@ -15,8 +15,12 @@ describeEachStore('governance events', (target) => {
   beforeAll(async () => {
     database = await openRawDatabase(target);
     // Every call is priced, so the tiny budget is passed at once.
-    strata = await createStrata({ database, webhooks: { dispatch: false }, prices: { currency: 'USD', models: {}, apiCallsPer1k: 1 } });
-    dispatcher = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, baseBackoffMs: 0 });
+    strata = await createStrata({
+      database,
+      webhooks: { dispatch: false, allow: ['127.0.0.1/32'] },
+      prices: { currency: 'USD', models: {}, apiCallsPer1k: 1 },
+    });
+    dispatcher = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, baseBackoffMs: 0, allow: ['127.0.0.1/32'] });
     tenantHook = await startReceiver();
     platformHook = await startReceiver();
     await strata.tenants.create({ id: 'watched', plan: 'professional', limits: { memories: 5, monthlyBudget: 0.000001 } });

@@ -8,6 +8,9 @@ import type { Database } from '../../src/store/database.ts';
 import { describeEachStore, openRawDatabase } from '../support/stores.ts';
 import { type Receiver, startReceiver } from './webhooks-receiver.ts';
 
+/** The receivers in these tests listen on loopback, which a deployment must allow explicitly. */
+const loopback = { allow: ['127.0.0.1/32'] };
+
 const event = (tenantId: string | null, type: WebhookEventType = 'limit.exceeded'): WebhookEvent => ({
   tenantId,
   type,
@@ -65,8 +68,8 @@ describeEachStore('webhook delivery', (target) => {
 
   beforeAll(async () => {
     database = await openRawDatabase(target);
-    strata = await createStrata({ database, webhooks: { dispatch: false } });
-    dispatcher = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, baseBackoffMs: 0, maxAttempts: 4 });
+    strata = await createStrata({ database, webhooks: { dispatch: false, ...loopback } });
+    dispatcher = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, baseBackoffMs: 0, maxAttempts: 4, ...loopback });
     const operator = strata.as({ role: 'platform' });
     for (const id of ['a', 'b', 'c', 'd']) await operator.tenants.create({ id });
   });
@@ -111,8 +114,9 @@ describeEachStore('webhook delivery', (target) => {
     expect(await dispatcher.poll()).toBe(1);
     const afterFirst = await strata.as({ tenantId: 'b' }).webhooks.deliveries(created.id);
     expect(afterFirst.items[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500 });
-    expect(afterFirst.items[0]?.lastError?.length).toBeLessThanOrEqual(200);
-    expect(afterFirst.items[0]?.lastError).toMatch(/^HTTP 500: receiver says no/);
+    // A fixed reason: the receiver's own words never reach the delivery log.
+    expect(afterFirst.items[0]?.lastError).toBe('answered 5xx');
+    expect(JSON.stringify(afterFirst)).not.toContain('receiver says no');
     await drain();
     expect(hook.requests).toHaveLength(3);
     const log = await strata.as({ tenantId: 'b' }).webhooks.deliveries(created.id);
@@ -188,7 +192,7 @@ describeEachStore('webhook delivery', (target) => {
   it('a receiver that does not answer in time fails the attempt as a timeout', async () => {
     const hook = await receiver(() => 'hang');
     const created = await strata.as({ tenantId: 'd' }).webhooks.create({ url: hook.url, events: ['limit.approaching'] });
-    const impatient = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, timeoutMs: 200 });
+    const impatient = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, timeoutMs: 200, ...loopback });
     try {
       await inTenant('d', (db) => enqueueEvent(db, event('d', 'limit.approaching')));
       expect(await impatient.poll()).toBe(1);
@@ -196,7 +200,7 @@ describeEachStore('webhook delivery', (target) => {
       await impatient.stop();
     }
     const log = await strata.as({ tenantId: 'd' }).webhooks.deliveries(created.id);
-    expect(log.items[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatus: null, lastError: 'timed out after 200 ms' });
+    expect(log.items[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatus: null, lastError: 'timed out' });
     await strata.as({ tenantId: 'd' }).webhooks.delete(created.id);
   });
 
@@ -205,7 +209,7 @@ describeEachStore('webhook delivery', (target) => {
     const hook = await receiver(() => (hang ? 'hang' : 200));
     const created = await strata.as({ tenantId: 'c' }).webhooks.create({ url: hook.url, events: ['budget.exceeded'] });
     await inTenant('c', (db) => enqueueEvent(db, event('c', 'budget.exceeded')));
-    const stopping = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000 });
+    const stopping = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, ...loopback });
     const polled = stopping.poll();
     await vi.waitFor(() => expect(hook.requests).toHaveLength(1), { timeout: 10_000, interval: 10 });
     await stopping.stop();
@@ -225,9 +229,9 @@ describeEachStore('webhook delivery', (target) => {
     const hook = await receiver();
     const created = await strata.as({ tenantId: 'd' }).webhooks.create({ url: hook.url, events: ['user.erased'] });
     for (let index = 0; index < 12; index += 1) await inTenant('d', (db) => enqueueEvent(db, event('d', 'user.erased')));
-    const second = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, batchSize: 5 });
+    const second = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, batchSize: 5, ...loopback });
     try {
-      const first = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, batchSize: 5 });
+      const first = startWebhookDispatcher(database, { pollIntervalMs: 3_600_000, batchSize: 5, ...loopback });
       try {
         await Promise.all([first.poll(), second.poll(), first.poll(), second.poll()]);
         await Promise.all([first.poll(), second.poll()]);
@@ -245,7 +249,7 @@ describeEachStore('webhook delivery', (target) => {
     expect(log.items.every((delivery) => delivery.status === 'delivered' && delivery.attempts === 1)).toBe(true);
   });
 
-  it('a receiver that is down fails the attempt with the network error recorded', async () => {
+  it('a receiver that is down fails the attempt as could not connect, with no network error text', async () => {
     const hook = await receiver();
     await hook.close();
     const created = await strata.as({ tenantId: 'c' }).webhooks.create({ url: hook.url, events: ['limit.approaching'] });
@@ -253,7 +257,7 @@ describeEachStore('webhook delivery', (target) => {
     await dispatcher.poll();
     const log = await strata.as({ tenantId: 'c' }).webhooks.deliveries(created.id);
     expect(log.items[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatus: null });
-    expect(log.items[0]?.lastError).toMatch(/fetch failed|ECONNREFUSED/);
+    expect(log.items[0]?.lastError).toBe('could not connect');
     await strata.as({ tenantId: 'c' }).webhooks.delete(created.id);
   });
 });
@@ -261,7 +265,7 @@ describeEachStore('webhook delivery', (target) => {
 describeEachStore('webhook dispatcher started by createStrata', (target) => {
   it('delivers without being polled by hand, and stops on close', async () => {
     const hook = await startReceiver();
-    const strata = await target.open({ webhooks: { pollIntervalMs: 20 } });
+    const strata = await target.open({ webhooks: { pollIntervalMs: 20, ...loopback } });
     try {
       await strata.as({ role: 'platform' }).tenants.create({ id: 'a' });
       const created = await strata.as({ tenantId: 'a' }).webhooks.create({ url: hook.url, events: ['*'] });

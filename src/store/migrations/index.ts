@@ -2,6 +2,7 @@ import { initialMigration } from './001-initial.ts';
 import { serviceMigration } from './002-service.ts';
 import { governanceMigration } from './003-governance.ts';
 import { webhooksMigration } from './004-webhooks.ts';
+import { webhookEgressMigration } from './005-webhook-egress.ts';
 
 /** One schema change. Versions only ever grow; an applied migration is never edited. */
 export interface Migration {
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'service', sql: serviceMigration },
   { version: 3, name: 'governance', sql: governanceMigration },
   { version: 4, name: 'webhooks', sql: webhooksMigration },
+  { version: 5, name: 'webhook-egress', sql: webhookEgressMigration },
 ];
