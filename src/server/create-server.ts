@@ -133,7 +133,10 @@ export function createServer(options: ServerOptions): StrataServer {
 
   app.register(async (api) => {
     // Authentication runs before the body is read: a bad key costs no parsing and no database work.
-    api.addHook('onRequest', async (request) => {
+    api.addHook('onRequest', async (request, reply) => {
+      // Every API answer is one caller's private data, and key create/rotate carry a secret:
+      // no cache (browser, proxy, CDN) may keep any of them, errors included.
+      reply.header('cache-control', 'no-store');
       request.caller = await authenticator.authenticate(request.headers);
     });
     for (const operation of operations) {

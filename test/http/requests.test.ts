@@ -110,6 +110,18 @@ describeEachStore('HTTP requests', (target) => {
 
   const worksWith = async (key: string) => (await call({ path: '/v1/memories?limit=1', key })).status;
 
+  it('sends cache-control: no-store on key create and rotate (they carry a secret), and on every API answer', async () => {
+    const created = await call({ method: 'POST', path: '/v1/keys', key: server.adminKey, json: { tenantId: tenant, role: 'member' } });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    const id = (created.body as { key: { id: string } }).key.id;
+    const rotated = await call({ method: 'POST', path: `/v1/keys/${id}/rotate`, key: server.adminKey, json: {} });
+    expect(rotated.status).toBe(201);
+    expect(rotated.headers.get('cache-control')).toBe('no-store');
+    expect((await call({ path: '/v1/memories?limit=1', key: memberKey })).headers.get('cache-control')).toBe('no-store');
+    expect((await call({ path: '/v1/memories' })).headers.get('cache-control')).toBe('no-store');
+  });
+
   it('answers /healthz and /readyz without a key', async () => {
     const health = await call({ path: '/healthz' });
     expect(health.status).toBe(200);
