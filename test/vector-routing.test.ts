@@ -75,4 +75,17 @@ describeEachStore('vector search routing', (target) => {
     const { hits } = await strata.as({ tenantId: 'big' }).search({ query, mode: 'vector', limit: 10 });
     expect(hits[0]?.content).toBe(query);
   });
+
+  it('answers at the largest limit in every mode, and in context, on an indexed tenant', async () => {
+    await strata.maintenance.buildIndex('big');
+    const big = strata.as({ tenantId: 'big' });
+    for (const mode of ['vector', 'keyword', 'hybrid'] as const) {
+      const { hits } = await big.search({ query: 'shipping update order number', mode, limit: 100 });
+      expect(hits, mode).toHaveLength(100);
+    }
+    for (const mode of ['vector', 'hybrid'] as const) {
+      const context = await big.context({ query: 'shipping update order number', mode, limit: 100, tokenBudget: 200_000 });
+      expect(context.memories.length, mode).toBeGreaterThan(0);
+    }
+  });
 });

@@ -63,12 +63,20 @@ export async function vectorCandidates(db: Queryable, request: CandidateRequest,
     await db.query(
       `SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
       set_config('enable_sort', 'off', true)`,
-      [String(Math.max(200, request.limit * 4))],
+      [String(efSearch(request.limit))],
     );
   }
   const result = await db.query<ScoredRow & { distance: number }>(unionOrdered(parts, 'distance, memory_id', request.limit), params.values);
   if (request.tenantIndexed && request.lastStatement !== true) await db.query(`SELECT set_config('enable_sort', 'on', true)`);
   return result.rows.map((row) => ({ ...row, score: 1 - row.distance }));
+}
+
+/** pgvector accepts `hnsw.ef_search` in 1..1000; the iterative scan goes on past it when a filter or the limit needs more. */
+const maxEfSearch = 1_000;
+
+/** The candidate list an HNSW scan keeps: four per wanted row, at least 200, at most pgvector's maximum. */
+function efSearch(limit: number): number {
+  return Math.min(maxEfSearch, Math.max(200, limit * 4));
 }
 
 /** Query words safe to join into a tsquery: letters and digits only, so no tsquery syntax. */
