@@ -46,7 +46,9 @@ const wellFormedText = (field: string) =>
 /** An opaque id: letters, digits and `._:|-`, 1–255 characters. */
 export const opaqueId = z.string().regex(opaqueIdPattern, 'must be 1-255 characters of letters, digits and . _ : | -');
 
-const isoTimestamp = z.iso.datetime({ offset: true });
+/** PostgreSQL has no year 0 (1 BC is year 1 BC): refuse it here, not as a database error. */
+const notYearZero = (text: string) => !text.startsWith('0000');
+const isoTimestamp = z.iso.datetime({ offset: true }).refine(notYearZero, 'year 0000 does not exist; the earliest is 0001');
 const documentType = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a lowercase name of letters, digits and -, up to 64 characters');
 
 /** Metadata: a JSON object within size, depth and key-count bounds, with well-formed strings. */
@@ -57,24 +59,33 @@ export const metadataSchema = z.record(z.string(), z.unknown()).superRefine((met
 
 function metadataProblem(metadata: Record<string, unknown>): string | null {
   if (Object.keys(metadata).length > inputLimits.metadataKeys) return `at most ${inputLimits.metadataKeys} keys`;
-  const json = JSON.stringify(metadata);
-  if (Buffer.byteLength(json) > inputLimits.metadataBytes) return `at most ${inputLimits.metadataBytes} bytes as JSON`;
-  return jsonProblem(metadata, 1);
+  // Values and depth first, without recursion: a value nested thousands of levels deep must be
+  // refused before anything recursive (JSON.stringify below) walks it.
+  const problem = jsonProblem(metadata);
+  if (problem !== null) return problem;
+  if (Buffer.byteLength(JSON.stringify(metadata)) > inputLimits.metadataBytes) return `at most ${inputLimits.metadataBytes} bytes as JSON`;
+  return null;
 }
 
-function jsonProblem(value: unknown, depth: number): string | null {
-  if (value === null || typeof value === 'boolean') return null;
-  if (typeof value === 'number') return Number.isFinite(value) ? null : 'numbers must be finite';
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) return 'strings must not contain NUL characters';
-    return value.isWellFormed() ? null : 'strings must be well-formed Unicode';
-  }
-  if (depth > inputLimits.metadataDepth) return `nested at most ${inputLimits.metadataDepth} levels deep`;
-  const children = Array.isArray(value) ? value : isPlainObject(value) ? Object.entries(value).flat() : null;
-  if (children === null) return 'values must be JSON';
-  for (const child of children) {
-    const problem = jsonProblem(child, depth + 1);
-    if (problem !== null) return problem;
+/** The first reason `root` is not bounded, well-formed JSON, walking it with an explicit stack. */
+function jsonProblem(root: unknown): string | null {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [value, depth] = entry;
+    if (value === null || typeof value === 'boolean') continue;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return 'numbers must be finite';
+      continue;
+    }
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return 'strings must not contain NUL characters';
+      if (!value.isWellFormed()) return 'strings must be well-formed Unicode';
+      continue;
+    }
+    if (depth > inputLimits.metadataDepth) return `nested at most ${inputLimits.metadataDepth} levels deep`;
+    const children = Array.isArray(value) ? value : isPlainObject(value) ? Object.entries(value).flat() : null;
+    if (children === null) return 'values must be JSON';
+    for (const child of children) stack.push([child, depth + 1]);
   }
   return null;
 }
@@ -250,7 +261,7 @@ export const daySchema = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
   .refine((day) => {
     const time = Date.parse(`${day}T00:00:00Z`);
-    return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === day;
+    return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === day && notYearZero(day);
   }, 'is not a real calendar day');
 
 /** Input to `usage.report`. */

@@ -10,6 +10,7 @@ import { createAuthenticator, type KeyCaller, keysMadeStale } from './auth.ts';
 import { docsPage } from './docs-page.ts';
 import { defaultImportBodyLimit, exportRoutes } from './export-routes.ts';
 import { invokeOperation } from './invoke.ts';
+import { decodeJsonBody } from './json-body.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { toProblem } from './problem.ts';
 
@@ -91,6 +92,19 @@ export function createServer(options: ServerOptions): StrataServer {
   });
   // Only JSON bodies: without this, Fastify's text/plain parser would hand a string to validation.
   app.removeContentTypeParser('text/plain');
+  // JSON bodies: UTF-8 only, depth checked before parsing, then Fastify's own (prototype-safe) parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = decodeJsonBody(request.headers['content-type'], body as Buffer);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
   let closing = false;
   const openApi = buildOpenApiDocument();
 

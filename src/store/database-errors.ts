@@ -14,6 +14,13 @@ export function toStrataError(error: unknown): StrataError {
   if (code === '40P01' || code === '40001') {
     return new StrataError('conflict', 'the call collided with a concurrent change and was rolled back; retry it', { cause: error });
   }
+  // A date or time the schema let through but the store cannot hold: the caller's input, not a fault.
+  if (code === '22007' || code === '22008' || code === '22009') {
+    return new StrataError('invalid_input', 'input: a date or time is outside the range the store accepts', {
+      details: { field: 'input' },
+      cause: error,
+    });
+  }
   if (code === '42501') return new StrataError('forbidden', 'the database refused access to that row', { cause: error });
   if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') {
     return new StrataError('unavailable', 'the database is unavailable; retry', { cause: error });

@@ -179,3 +179,48 @@ export async function readTenantRecords(db: Queryable, tenantId: string): Promis
     },
   ];
 }
+
+/** A reference from an imported record to a row that is neither stored nor in the same batch. */
+export interface DanglingReference {
+  /** Index of the record in the batch. */
+  index: number;
+  field: 'userId' | 'parentId' | 'memoryId';
+  kind: 'user' | 'memory';
+  id: string;
+}
+
+/**
+ * After a batch failed a foreign key check (SQLSTATE 23503), finds the first record whose user
+ * or memory does not exist in `tenantId` — so the error can name its line and field instead of
+ * a constraint. Runs in a fresh transaction; the batch's own rows count as present.
+ */
+export async function findDanglingReference(
+  db: Queryable,
+  tenantId: string,
+  records: readonly ExportBodyRecord[],
+): Promise<DanglingReference | null> {
+  const references = records.flatMap((record, index): DanglingReference[] => {
+    if (record.type === 'memory') {
+      return [
+        ...(record.userId === null ? [] : [{ index, field: 'userId' as const, kind: 'user' as const, id: record.userId }]),
+        ...(record.parentId === null ? [] : [{ index, field: 'parentId' as const, kind: 'memory' as const, id: record.parentId }]),
+      ];
+    }
+    if (record.type === 'history') return [{ index, field: 'memoryId', kind: 'memory', id: record.memoryId }];
+    return [];
+  });
+  const wanted = (kind: DanglingReference['kind']) => [...new Set(references.filter((ref) => ref.kind === kind).map((ref) => ref.id))];
+  const users = await db.query<{ id: string }>('SELECT user_id AS id FROM users WHERE tenant_id = $1 AND user_id = ANY ($2::text[])', [
+    tenantId,
+    wanted('user'),
+  ]);
+  const memories = await db.query<{ id: string }>(
+    'SELECT memory_id::text AS id FROM memories WHERE tenant_id = $1 AND memory_id = ANY ($2::uuid[])',
+    [tenantId, wanted('memory')],
+  );
+  const present = {
+    user: new Set([...users.rows.map((row) => row.id), ...records.flatMap((record) => (record.type === 'user' ? [record.id] : []))]),
+    memory: new Set([...memories.rows.map((row) => row.id), ...records.flatMap((record) => (record.type === 'memory' ? [record.id] : []))]),
+  };
+  return references.find((ref) => !present[ref.kind].has(ref.id)) ?? null;
+}

@@ -128,11 +128,16 @@ function cursorSeq(cursor: string): number {
   return seq;
 }
 
-/** A day bounds the range at its start (from) or the start of the next day (to, exclusive); a time is used as is. */
+/**
+ * A day bounds the range at its start (from) or the start of the next day (to, exclusive); a
+ * time is used as is. The day after 9999-12-31 is written `infinity`, which PostgreSQL reads
+ * (it does not read the `+010000-…` form JavaScript writes for years past 9999).
+ */
 function timeBound(value: string, side: 'start' | 'end'): string {
   if (value.length !== 10) return value;
   const start = Date.parse(`${value}T00:00:00Z`);
-  return new Date(side === 'start' ? start : start + 86_400_000).toISOString();
+  const bound = new Date(side === 'start' ? start : start + 86_400_000);
+  return bound.getUTCFullYear() > 9999 ? 'infinity' : bound.toISOString();
 }
 
 // `at` comes back in the exact form it was hashed in: Date#toISOString (UTC, milliseconds).

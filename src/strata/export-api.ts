@@ -15,6 +15,7 @@ import {
   type SectionCursor,
 } from '../store/export-records.ts';
 import {
+  findDanglingReference,
   insertImportedHistory,
   insertImportedMemories,
   insertImportedUsageRows,
@@ -219,6 +220,11 @@ interface NumberedRecord {
   record: ExportBodyRecord;
 }
 
+function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 function lineError(line: number, field: string, problem: string): StrataError {
   return new StrataError('invalid_input', `line ${line}: ${field}: ${problem}`, { details: { field, line } });
 }
@@ -298,7 +304,7 @@ function checkMemory(engine: Engine, line: number, record: Extract<ExportBodyRec
 }
 
 type ImportTarget = { role: string; clientId: string; tenantId: string };
-type Batch = { group: string; records: ExportBodyRecord[] };
+type Batch = { group: string; records: ExportBodyRecord[]; lines: number[] };
 
 const groupOf = (type: ExportRecordType) => (type === 'usage_daily' || type === 'storage_daily' || type === 'notice' ? 'usage' : type);
 
@@ -329,7 +335,17 @@ async function loadTenant(
     const batch = pending;
     pending = null;
     if (batch === null || batch.records.length === 0) return;
-    const result = await session((db) => writeBatch(db, target.tenantId, batch, engine.now()));
+    const result = await session((db) => writeBatch(db, target.tenantId, batch, engine.now())).catch(async (error: unknown) => {
+      if (!(error instanceof StrataError) || sqlState(error.cause) !== '23503') throw error;
+      // A record names a user or memory the file never defined: say which line and field.
+      const dangling = await session((db) => findDanglingReference(db, target.tenantId, batch.records));
+      if (dangling === null) throw error;
+      throw lineError(
+        batch.lines[dangling.index] ?? 0,
+        dangling.field,
+        `refers to ${dangling.kind} ${dangling.id}, which the file does not define before this line`,
+      );
+    });
     if (result !== null) searchable = result;
     batches += 1;
     for (const record of batch.records) bump(imported, record.type as ExportRecordType);
@@ -355,8 +371,9 @@ async function loadTenant(
     if (!importedTypes.has(record.type)) continue;
     const group = groupOf(record.type);
     if (pending !== null && (pending.group !== group || pending.records.length >= batchSize)) await flush();
-    pending ??= { group, records: [] };
+    pending ??= { group, records: [], lines: [] };
     pending.records.push(record);
+    pending.lines.push(line);
   }
   throw invalidInput('trailer', 'the file ends without its strata-export-end trailer line: it is truncated; nothing was imported');
 }

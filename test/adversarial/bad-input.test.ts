@@ -15,6 +15,14 @@ import { expectNoServerError, listQuery, memorySnapshot } from './support/attack
 
 const tenantId = 'bad-input';
 
+const json = { 'content-type': 'application/json' };
+
+/** `{"a":{"a":…1…}}` nested `depth` levels, as text (JSON.stringify itself would recurse that deep). */
+const deepJson = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+/** A JSON body whose content holds bytes that are not UTF-8 (a lone continuation byte and an overlong form). */
+const invalidUtf8Body = () => Buffer.concat([Buffer.from('{"content":"bad '), Buffer.from([0x80, 0xc0, 0xaf]), Buffer.from(' bytes"}')]);
+
 const nested = (depth: number): Record<string, unknown> => {
   let value: Record<string, unknown> = { leaf: 1 };
   for (let level = 1; level < depth; level += 1) value = { [`level${level}`]: value };
@@ -75,6 +83,33 @@ describeEachStore('bad input over HTTP', (target) => {
     const refusals: [string, HttpRequest, string][] = [
       ['content over 1,000,000 characters', { method: 'POST', path: '/v1/memories', json: { content: 'x'.repeat(1_000_001) } }, 'content'],
       ['metadata nested 6 levels', { method: 'POST', path: '/v1/memories', json: { content: 'deep', metadata: nested(6) } }, 'metadata'],
+      [
+        'metadata nested 5,000 levels (refused while parsing, before any recursion)',
+        { method: 'POST', path: '/v1/memories', headers: json, rawBody: `{"content":"deep","metadata":${deepJson(5_000)}}` },
+        'body',
+      ],
+      [
+        'tenant settings nested 5,000 levels',
+        { method: 'PATCH', path: `/v1/tenants/${tenantId}`, headers: json, rawBody: `{"settings":${deepJson(5_000)}}` },
+        'body',
+      ],
+      [
+        'invalid UTF-8 in a JSON body (not stored as U+FFFD)',
+        { method: 'POST', path: '/v1/memories', headers: json, rawBody: invalidUtf8Body() },
+        'body',
+      ],
+      [
+        'a JSON body declared as latin1',
+        {
+          method: 'POST',
+          path: '/v1/memories',
+          headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+          rawBody: '{"content":"caf\u00e9"}',
+        },
+        'content-type',
+      ],
+      ['audit from=0000-01-01', { path: '/v1/audit?from=0000-01-01' }, 'from'],
+      ['audit to=0000-12-31T00:00:00Z', { path: '/v1/audit?to=0000-12-31T00:00:00Z' }, 'to'],
       ['65 metadata keys', { method: 'POST', path: '/v1/memories', json: { content: 'wide', metadata: manyKeys(65) } }, 'metadata'],
       [
         'a batch of 501',
@@ -413,6 +448,76 @@ describeEachStore('bad input over HTTP', (target) => {
         key: () => adminKey,
       },
     ];
+
+    // Hostile encodings and values the JSON generators above never produce: nesting thousands of
+    // levels deep, bytes that are not UTF-8, other charsets, dates PostgreSQL cannot hold.
+    const invalidUtf8 = fc.constantFrom(
+      [0x80],
+      [0xc0, 0xaf],
+      [0xe0, 0x80, 0x80],
+      [0xed, 0xa0, 0x80],
+      [0xf8, 0x88, 0x80, 0x80, 0x80],
+      [0xff],
+      [0xc3],
+    );
+    const rawRequests: fc.Arbitrary<{ label: string; request: HttpRequest }> = fc.oneof(
+      fc.tuple(fc.integer({ min: 6, max: 8_000 }), fc.constantFrom('{"a":', '[', '{"$and":[')).map(([depth, opener]) => {
+        const closer = opener === '[' ? ']' : opener === '{"a":' ? '}' : ']}';
+        const deep = `${opener.repeat(depth)}1${closer.repeat(depth)}`;
+        return {
+          label: `nested ${depth} ${opener}`,
+          request: { method: 'POST' as const, path: '/v1/memories', headers: json, rawBody: `{"content":"d","metadata":{"k":${deep}}}` },
+        };
+      }),
+      fc.tuple(invalidUtf8, fc.constantFrom('content', 'metadata-key', 'query')).map(([bytes, place]) => {
+        const [before, after] =
+          place === 'content'
+            ? ['{"content":"x', '"}']
+            : place === 'metadata-key'
+              ? ['{"content":"x","metadata":{"', '":1}}']
+              : ['{"query":"', '"}'];
+        return {
+          label: `bytes ${bytes.join(',')} in ${place}`,
+          request: {
+            method: 'POST' as const,
+            path: place === 'query' ? '/v1/search' : '/v1/memories',
+            headers: json,
+            rawBody: Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]),
+          },
+        };
+      }),
+      fc.constantFrom('latin1', 'iso-8859-1', 'utf-16', 'windows-1252', '"shift_jis"', 'ascii').map((charset) => ({
+        label: `charset ${charset}`,
+        request: {
+          method: 'POST' as const,
+          path: '/v1/memories',
+          headers: { 'content-type': `application/json; charset=${charset}` },
+          rawBody: '{"content":"x"}',
+        },
+      })),
+      fc
+        .tuple(
+          fc.constantFrom('from', 'to'),
+          fc.constantFrom('0000-01-01', '0000-12-31', '0000-06-15T12:00:00Z', '9999-12-31', '9999-12-31T23:59:59Z', '0001-01-01'),
+        )
+        .map(([field, value]) => ({ label: `audit ${field}=${value}`, request: { path: `/v1/audit?${field}=${value}` } })),
+      fc.constantFrom('0000-01-01T00:00:00Z', '0000-12-31T23:59:59+01:00', '9999-12-31T23:59:59Z').map((expiresAt) => ({
+        label: `expiresAt ${expiresAt}`,
+        request: { method: 'POST' as const, path: '/v1/memories', json: { content: 'dated', expiresAt } },
+      })),
+    );
+
+    it('hostile encodings, nesting and dates: never 5xx; a 4xx is a typed problem and writes nothing', async () => {
+      await fc.assert(
+        fc.asyncProperty(rawRequests, async ({ label, request }) => {
+          const before = await snapshot();
+          const response = await call(request, request.path.startsWith('/v1/audit') ? adminKey : memberKey);
+          expectNoServerError(response, label);
+          if (response.status >= 400) expect(await snapshot(), label).toEqual(before);
+        }),
+        { numRuns: 60, seed: 20_261_203 },
+      );
+    });
 
     it.each(routes.map((route) => [route.name, route] as const))(
       '%s: never 5xx; a 4xx is a typed problem and writes nothing',

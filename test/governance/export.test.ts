@@ -130,6 +130,25 @@ describeEachStore('tenant export and import', (target) => {
     await expect(strata.tenants.get('model')).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('refuses rows that refer to a user or memory the file does not define, naming the line and field (not a 500)', async () => {
+    const parsed = lines.map((line) => JSON.parse(line) as { type: string; userId?: string | null; memoryId?: string });
+    const memoryLine = parsed.findIndex((record) => record.type === 'memory' && typeof record.userId === 'string');
+    const historyLine = parsed.findIndex((record) => record.type === 'history');
+    expect(memoryLine).toBeGreaterThan(0);
+    expect(historyLine).toBeGreaterThan(0);
+    for (const [index, field, value] of [
+      [memoryLine, 'userId', 'ghost-user'],
+      [historyLine, 'memoryId', '0190aaaa-0000-7000-8000-000000000000'],
+    ] as const) {
+      const damaged = lines.map((line, at) => (at === index ? JSON.stringify({ ...parsed[at], [field]: value }) : line));
+      await expect(strata.exports.import('dangling', damaged)).rejects.toMatchObject({
+        code: 'invalid_input',
+        details: { field, line: index + 1 },
+      });
+      await expect(strata.tenants.get('dangling')).rejects.toMatchObject({ code: 'not_found' });
+    }
+  });
+
   it('refuses to import over an existing tenant', async () => {
     await expect(strata.exports.import('other', lines)).rejects.toMatchObject({ code: 'conflict' });
     expect((await strata.as({ tenantId: 'other' }).memories.list()).items.length).toBe(1);

@@ -23,7 +23,7 @@ export interface HttpRequest {
   /** Sent as JSON with `content-type: application/json`. */
   json?: unknown;
   /** Sent as is (the caller sets the content type). */
-  rawBody?: string;
+  rawBody?: string | Uint8Array;
 }
 
 /**
@@ -33,7 +33,7 @@ export interface HttpRequest {
 export async function send<T = unknown>(baseUrl: string, request: HttpRequest): Promise<HttpResponse<T>> {
   const headers: Record<string, string> = { ...request.headers };
   if (request.key !== undefined) headers.authorization = `Bearer ${request.key}`;
-  let body: string | undefined = request.rawBody;
+  let body: string | Uint8Array | undefined = request.rawBody;
   if (request.json !== undefined) {
     headers['content-type'] ??= 'application/json';
     body = JSON.stringify(request.json);
