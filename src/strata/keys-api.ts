@@ -9,7 +9,8 @@ import { toStrataError } from '../store/database-errors.ts';
 import { type ApiKeyRow, apiKeyColumns, toApiKey } from '../store/key-rows.ts';
 import type { CallerContext } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { currentIdentity, type Engine, inSession } from './engine.ts';
+import { currentIdentity, type Engine, inSession, type TenantFacts } from './engine.ts';
+import { insertUser } from './user-accounts.ts';
 
 /** A presented key that is live: the key, and the caller it stands for (pass it to `strata.as`). */
 export interface AuthenticatedKey {
@@ -72,13 +73,17 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
   };
 
   /** The session a key of `tenantId` (or an admin key, with none) is managed in. */
-  const keySession = <T>(identity: Identity, tenantId: string | undefined, work: (db: Queryable, resolved: Identity) => Promise<T>) => {
+  const keySession = <T>(
+    identity: Identity,
+    tenantId: string | undefined,
+    work: (db: Queryable, resolved: Identity, tenant: TenantFacts | null) => Promise<T>,
+  ) => {
     if (identity.tenantId !== undefined && tenantId !== undefined && tenantId !== identity.tenantId) {
       throw new StrataError('forbidden', 'tenantId: a customer manages its own keys only', { details: { field: 'tenantId' } });
     }
     const target = tenantId ?? identity.tenantId;
     const { userId: _user, ...rest } = identity;
-    return inSession(engine, target === undefined ? rest : { ...rest, tenantId: target }, (db, resolved) => work(db, resolved));
+    return inSession(engine, target === undefined ? rest : { ...rest, tenantId: target }, work);
   };
 
   const findKey = async (db: Queryable, id: string, lock = ''): Promise<ApiKeyRow> => {
@@ -144,15 +149,9 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
       const role = parsed.role ?? 'member';
       if (!tenantRoles.includes(role))
         throw new StrataError('invalid_input', `role: a ${kind} key has role admin, member or reader`, { details: { field: 'role' } });
-      return keySession(identity, parsed.tenantId, async (db, resolved) => {
+      return keySession(identity, parsed.tenantId, async (db, resolved, tenant) => {
         const tenantId = resolved.tenantId ?? null;
-        if (parsed.userId !== undefined) {
-          await db.query(
-            `INSERT INTO users (tenant_id, user_id, role, created_at) VALUES ($1, $2, 'member', $3::timestamptz)
-             ON CONFLICT (tenant_id, user_id) DO NOTHING`,
-            [tenantId, parsed.userId, engine.now().toISOString()],
-          );
-        }
+        if (parsed.userId !== undefined && tenantId !== null) await insertUser(db, tenantId, tenant, { id: parsed.userId }, engine.now());
         return insertKey(db, kind, { ...fields, tenantId, clientId: resolved.clientId, role, userId: parsed.userId ?? null });
       });
     },

@@ -5,6 +5,7 @@ import type { Queryable } from '../store/database.ts';
 import { type MemoryRow, tableForScope, toMemory } from '../store/memory-tables.ts';
 import { findByHashes, insertMemories, type PreparedMemory, type WriteContext } from '../store/memory-writes.ts';
 import { type Engine, maybeIndexTenant, type TenantFacts } from './engine.ts';
+import { insertUser } from './user-accounts.ts';
 
 /** Identical content has one home per scope and owner: this key names it. */
 function ownerKey(scope: string, owner: string | null | undefined, hash: string): string {
@@ -33,12 +34,8 @@ export async function storeMemories(
   prepared: readonly PreparedMemory[],
 ): Promise<CreateMemoryResult[]> {
   const identity = context.identity;
-  if (prepared.some((memory) => memory.scope === 'user')) {
-    await db.query(
-      `INSERT INTO users (tenant_id, user_id, role, created_at) VALUES ($1, $2, 'member', $3::timestamptz)
-       ON CONFLICT (tenant_id, user_id) DO NOTHING`,
-      [identity.tenantId, identity.userId, context.now.toISOString()],
-    );
+  if (prepared.some((memory) => memory.scope === 'user') && identity.tenantId !== undefined && identity.userId !== undefined) {
+    await insertUser(db, identity.tenantId, tenant, { id: identity.userId }, context.now);
   }
   if (prepared.some((memory) => memory.scope === 'client')) {
     await db.query('INSERT INTO clients (client_id) VALUES ($1) ON CONFLICT (client_id) DO NOTHING', [identity.clientId]);

@@ -3,7 +3,6 @@ import { parseOpaqueId } from '../core/ids.ts';
 import { createUserSchema, pageSchema, parseInput, updateUserSchema } from '../core/schemas.ts';
 import type { Identity } from '../core/scope.ts';
 import type { Json, Page, User } from '../core/types.ts';
-import { enforceQuotas } from '../governance/quota.ts';
 import { enqueueEvent } from '../governance/webhooks.ts';
 import type { Queryable } from '../store/database.ts';
 import { eraseUserMemories } from '../store/erase-user.ts';
@@ -11,6 +10,7 @@ import { isoTime } from '../store/memory-tables.ts';
 import type { CallerContext } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { currentIdentity, type Engine, inSession } from './engine.ts';
+import { deleteUser, insertUser, type UserRow, userColumns } from './user-accounts.ts';
 
 /** Users of the caller's tenant. Managing users takes an admin; a user may read itself. */
 export interface UsersApi {
@@ -33,16 +33,6 @@ export interface UserErasureReport {
   history: number;
   keys: number;
 }
-
-interface UserRow {
-  tenant_id: string;
-  user_id: string;
-  role: User['role'];
-  metadata: Record<string, Json>;
-  created_at: Date | string;
-}
-
-const userColumns = 'tenant_id, user_id, role, metadata, created_at';
 
 function toUser(row: UserRow): User {
   return { tenantId: row.tenant_id, id: row.user_id, role: row.role, metadata: row.metadata, createdAt: isoTime(row.created_at) };
@@ -75,16 +65,9 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined)
       const parsed = parseInput(createUserSchema, input);
       const identity = admin();
       const row = await inSession(engine, identity, async (db, resolved, tenant) => {
-        const result = await db.query<UserRow>(
-          `INSERT INTO users (tenant_id, user_id, role, metadata, created_at) VALUES ($1, $2, $3, $4::jsonb, $5::timestamptz)
-           ON CONFLICT (tenant_id, user_id) DO NOTHING RETURNING ${userColumns}`,
-          [resolved.tenantId, parsed.id, parsed.role ?? 'member', JSON.stringify(parsed.metadata ?? {}), engine.now().toISOString()],
-        );
-        const created = result.rows[0];
-        if (created === undefined)
+        const created = await insertUser(db, resolved.tenantId ?? '', tenant, parsed, engine.now());
+        if (created === null)
           throw new StrataError('conflict', `id: user ${JSON.stringify(parsed.id)} already exists`, { details: { field: 'id' } });
-        const users = await countUser(db, resolved, 1);
-        await enforceQuotas(db, created.tenant_id, tenant?.limits, [{ limit: 'users', before: users - 1, after: users }], engine.now());
         return created;
       });
       return toUser(row);
@@ -143,8 +126,7 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined)
           const now = engine.now();
           const erased = await eraseUserMemories(db, resolved, userId, now);
           const keys = await db.query('DELETE FROM tenant_api_keys WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, userId]);
-          await db.query('DELETE FROM users WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, userId]);
-          await countUser(db, resolved, -1);
+          await deleteUser(db, resolved.tenantId ?? '', userId);
           const report = { userId, ...erased, keys: keys.affectedRows };
           await enqueueEvent(db, {
             tenantId: resolved.tenantId ?? null,
@@ -159,15 +141,4 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined)
       );
     },
   };
-}
-
-/** Moves the tenant's user count by `delta` (locking its counter row) and returns the new count. */
-async function countUser(db: Queryable, identity: Identity, delta: number): Promise<number> {
-  const result = await db.query<{ user_count: string }>(
-    'UPDATE tenant_usage SET user_count = user_count + $2 WHERE tenant_id = $1 RETURNING user_count::text',
-    [identity.tenantId, delta],
-  );
-  const row = result.rows[0];
-  if (row === undefined) throw notFound('tenant', identity.tenantId ?? '');
-  return Number(row.user_count);
 }

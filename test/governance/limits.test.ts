@@ -77,6 +77,37 @@ describeEachSurface('limits', (target) => {
     await small.memories.create({ content: 'y'.repeat(60), scope: 'customer' });
   });
 
+  it('counts users created implicitly (keys for a user, user-scoped writes) exactly under concurrency, and never drifts', async () => {
+    await strata.tenants.create({ id: 'implicit', limits: { users: 3 } });
+    const implicit = strata.as({ tenantId: 'implicit' });
+    const { ok, errors } = await outcomes(
+      Array.from(
+        { length: 100 },
+        (_, index): Promise<unknown> =>
+          index % 2 === 0
+            ? implicit.keys.create({ userId: `key-user-${index}`, role: 'member' })
+            : strata.as({ tenantId: 'implicit', userId: `writer-${index}` }).memories.create({ content: `note ${index}`, scope: 'user' }),
+      ),
+    );
+    expect(ok).toBe(3);
+    for (const error of errors) expect(error).toMatchObject({ code: 'limit_exceeded', details: { limit: 'users', maximum: 3 } });
+    const users = (await implicit.users.list({ limit: 200 })).items.map((user) => user.id);
+    expect(users).toHaveLength(3);
+    // An existing user's further writes and keys are not new users.
+    const [existing] = users;
+    await strata.as({ tenantId: 'implicit', userId: existing }).memories.create({ content: 'again', scope: 'user' });
+    await implicit.keys.create({ userId: existing, role: 'member' });
+    expect((await strata.usage.report({ tenantId: 'implicit' })).current.users).toBe(3);
+    // Deleting counts down exactly once, even when repeated; the limit then holds at 3 again.
+    for (const id of users) await implicit.users.delete(id ?? '');
+    await expect(implicit.users.delete(existing ?? '')).rejects.toMatchObject({ code: 'not_found' });
+    expect((await strata.usage.report({ tenantId: 'implicit' })).current.users).toBe(0);
+    for (const id of ['n1', 'n2', 'n3'])
+      await strata.as({ tenantId: 'implicit', userId: id }).memories.create({ content: id, scope: 'user' });
+    await expect(implicit.keys.create({ userId: 'n4', role: 'member' })).rejects.toMatchObject({ code: 'limit_exceeded' });
+    expect((await strata.usage.report({ tenantId: 'implicit' })).current.users).toBe(3);
+  });
+
   it('counts API calls per day exactly under concurrency and answers rate_limited with the wait', async () => {
     await strata.tenants.create({ id: 'daily', limits: { apiCallsPerDay: 20 } });
     const daily = strata.as({ tenantId: 'daily' });

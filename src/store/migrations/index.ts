@@ -3,6 +3,7 @@ import { serviceMigration } from './002-service.ts';
 import { governanceMigration } from './003-governance.ts';
 import { webhooksMigration } from './004-webhooks.ts';
 import { webhookEgressMigration } from './005-webhook-egress.ts';
+import { userCountMigration } from './006-user-count.ts';
 
 /** One schema change. Versions only ever grow; an applied migration is never edited. */
 export interface Migration {
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: 'governance', sql: governanceMigration },
   { version: 4, name: 'webhooks', sql: webhooksMigration },
   { version: 5, name: 'webhook-egress', sql: webhookEgressMigration },
+  { version: 6, name: 'user-count', sql: userCountMigration },
 ];
