@@ -29,10 +29,16 @@ interface StoredOutcome {
   deduplicated: boolean;
 }
 
+/** How long a key is remembered. A retry later than this runs the create again. */
+export const idempotencyRetentionMs = 24 * 60 * 60 * 1000;
+
 /**
- * Runs a create at most once per (tenant, key), inside the caller's transaction: the record is
- * inserted first, so a concurrent retry waits on its unique key and then sees the outcome; a
- * failed create rolls the record back with everything else, so a retry runs again.
+ * Runs a create at most once per (tenant, user, key) — the user is `''` for a tenant-level
+ * write — inside the caller's transaction: the record is inserted first, so a concurrent retry
+ * waits on its unique key and then sees the outcome; a failed create rolls the record back with
+ * everything else, so a retry runs again. Another user's records are neither visible nor in
+ * the way (row-level security and the key both say so), an expired record counts as absent,
+ * and each claim purges up to 100 expired records the session can see.
  */
 export async function onceForKey(
   db: Queryable,
@@ -43,18 +49,25 @@ export async function onceForKey(
   create: () => Promise<CreateMemoryResult[]>,
   reread: (stored: StoredOutcome) => Promise<CreateMemoryResult>,
 ): Promise<CreateMemoryResult[]> {
-  const requestHash = createHash('sha256')
-    .update(JSON.stringify([identity.userId ?? null, request]))
-    .digest('hex');
+  const owner = identity.userId ?? '';
+  const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+  const expiredBefore = new Date(now.getTime() - idempotencyRetentionMs).toISOString();
+  // This key if it has expired, and up to 100 other expired records of this tenant and caller.
+  await db.query(
+    `DELETE FROM idempotency_records WHERE tenant_id = $1 AND created_at < $2::timestamptz
+       AND ((user_id = $3 AND idempotency_key = $4) OR (user_id, idempotency_key) IN (
+         SELECT user_id, idempotency_key FROM idempotency_records WHERE tenant_id = $1 AND created_at < $2::timestamptz LIMIT 100))`,
+    [identity.tenantId, expiredBefore, owner, key],
+  );
   const claimed = await db.query(
-    `INSERT INTO idempotency_records (tenant_id, idempotency_key, request_hash, created_at)
-     VALUES ($1, $2, $3, $4::timestamptz) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
-    [identity.tenantId, key, requestHash, now.toISOString()],
+    `INSERT INTO idempotency_records (tenant_id, user_id, idempotency_key, request_hash, created_at)
+     VALUES ($1, $2, $3, $4, $5::timestamptz) ON CONFLICT (tenant_id, user_id, idempotency_key) DO NOTHING`,
+    [identity.tenantId, owner, key, requestHash, now.toISOString()],
   );
   if (claimed.affectedRows === 0) {
     const earlier = await db.query<{ request_hash: string; outcome: StoredOutcome[] }>(
-      'SELECT request_hash, outcome FROM idempotency_records WHERE tenant_id = $1 AND idempotency_key = $2',
-      [identity.tenantId, key],
+      'SELECT request_hash, outcome FROM idempotency_records WHERE tenant_id = $1 AND user_id = $2 AND idempotency_key = $3',
+      [identity.tenantId, owner, key],
     );
     const record = earlier.rows[0];
     if (record === undefined || record.request_hash !== requestHash) {
@@ -66,8 +79,9 @@ export async function onceForKey(
   }
   const results = await create();
   const outcome: StoredOutcome[] = results.map((result) => ({ id: result.memory.id, deduplicated: result.deduplicated }));
-  await db.query('UPDATE idempotency_records SET outcome = $3::jsonb WHERE tenant_id = $1 AND idempotency_key = $2', [
+  await db.query('UPDATE idempotency_records SET outcome = $4::jsonb WHERE tenant_id = $1 AND user_id = $2 AND idempotency_key = $3', [
     identity.tenantId,
+    owner,
     key,
     JSON.stringify(outcome),
   ]);

@@ -126,6 +126,8 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined)
           const now = engine.now();
           const erased = await eraseUserMemories(db, resolved, userId, now);
           const keys = await db.query('DELETE FROM tenant_api_keys WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, userId]);
+          // The user's idempotency records go too: a replay must not tell a right guess of erased content from a wrong one.
+          await db.query('DELETE FROM idempotency_records WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, userId]);
           await deleteUser(db, resolved.tenantId ?? '', userId);
           const report = { userId, ...erased, keys: keys.affectedRows };
           await enqueueEvent(db, {

@@ -4,6 +4,7 @@ import { governanceMigration } from './003-governance.ts';
 import { webhooksMigration } from './004-webhooks.ts';
 import { webhookEgressMigration } from './005-webhook-egress.ts';
 import { userCountMigration } from './006-user-count.ts';
+import { idempotencyOwnerMigration } from './007-idempotency-owner.ts';
 
 /** One schema change. Versions only ever grow; an applied migration is never edited. */
 export interface Migration {
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'webhooks', sql: webhooksMigration },
   { version: 5, name: 'webhook-egress', sql: webhookEgressMigration },
   { version: 6, name: 'user-count', sql: userCountMigration },
+  { version: 7, name: 'idempotency-owner', sql: idempotencyOwnerMigration },
 ];
