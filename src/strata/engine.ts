@@ -1,5 +1,13 @@
 import { notFound, StrataError } from '../core/errors.ts';
-import { effectiveFeatures, effectiveLimits, type FeatureName, type LimitOverrides, type Limits, type Plan } from '../core/plans.ts';
+import {
+  effectiveFeatures,
+  effectiveLimits,
+  type FeatureName,
+  type LimitOverrides,
+  type Limits,
+  operationFeatures,
+  type Plan,
+} from '../core/plans.ts';
 import type { Identity } from '../core/scope.ts';
 import { type OperationStore, recordInTransaction, refuseOverQuota, releaseClaim } from '../governance/govern.ts';
 import type { PriceTable } from '../governance/prices.ts';
@@ -138,6 +146,12 @@ export async function inSession<T>(
           engine.tenantLimits.set(tenantId, tenant.limits);
           const op = engine.operations.getStore();
           if (op !== undefined) op.sizeClass = sizeClass(tenant.memoryCount);
+          const feature = op === undefined ? undefined : operationFeatures[op.action];
+          if (feature !== undefined && !tenant.features[feature]) {
+            throw new StrataError('forbidden', `${op?.action} is not in this tenant's plan (feature ${feature})`, {
+              details: { feature, tenantId },
+            });
+          }
           refuseOverQuota(engine, tenantId, tenant.meter, tenant.limits);
           const resolved: Identity = { ...identity, clientId };
           const value = await work(db, resolved, tenant);
