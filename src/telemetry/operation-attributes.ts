@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { defaultWriteScope, readableScopes } from '../core/scope.ts';
 import type { OperationCall } from './types.ts';
 
 /**
@@ -66,7 +67,15 @@ export function startAttributes(call: Pick<OperationCall, 'action' | 'identity' 
   if (operation !== undefined) {
     attributes['gen_ai.operation.name'] = operation;
     attributes['gen_ai.provider.name'] = 'strata';
-    if (store !== undefined) attributes['gen_ai.memory.store.id'] = store;
+    // Everything Strata keeps is long-term memory (conversation turns, when they exist, are short-term).
+    attributes['gen_ai.memory.type'] = 'long_term';
+    if (store !== undefined) {
+      attributes['gen_ai.memory.store.id'] = store;
+      attributes['gen_ai.memory.store.name'] = store;
+      attributes['gen_ai.memory.namespace'] = store;
+    }
+    const scopes = memoryScopes(call, operation);
+    if (scopes !== undefined) attributes['gen_ai.memory.scope'] = scopes;
   }
   if (store !== undefined) attributes['strata.tenant.id'] = store;
   const [first] = call.args;
@@ -79,6 +88,28 @@ export function startAttributes(call: Pick<OperationCall, 'action' | 'identity' 
     if (typeof query === 'string') attributes['gen_ai.memory.query.text'] = query;
   }
   return attributes;
+}
+
+/**
+ * The scopes an operation touches: on a write the one it writes (given or the caller's
+ * default), on a search every scope it reads (given, or the caller's whole chain).
+ */
+function memoryScopes(call: Pick<OperationCall, 'action' | 'identity' | 'args'>, operation: GenAiMemoryOperation): string[] | undefined {
+  const [first] = call.args;
+  if (operation === 'search_memory') {
+    const given = field(first, 'scopes');
+    if (Array.isArray(given) && given.every((scope) => typeof scope === 'string')) return given as string[];
+    return readableScopes(call.identity);
+  }
+  if (call.action === 'memories.create') {
+    const given = field(first, 'scope');
+    return [typeof given === 'string' ? given : defaultWriteScope(call.identity)];
+  }
+  if (call.action === 'memories.createMany' && Array.isArray(first)) {
+    const written = first.map((item) => field(item, 'scope'));
+    return [...new Set(written.map((scope) => (typeof scope === 'string' ? scope : defaultWriteScope(call.identity))))];
+  }
+  return undefined;
 }
 
 /** Attributes read from a successful operation's result: record id, counts, scope. */

@@ -9,8 +9,9 @@ export interface ReceivedSpan {
   /** 0 unset, 1 ok, 2 error. */
   statusCode: number;
   statusMessage: string | undefined;
-  attributes: Record<string, string | number | boolean>;
-  resource: Record<string, string | number | boolean>;
+  /** Array values (string lists) arrive as arrays of their elements. */
+  attributes: Record<string, string | number | boolean | string[]>;
+  resource: Record<string, string | number | boolean | string[]>;
 }
 
 /** A local OTLP/HTTP collector standing in for a real one: records every POST to /v1/traces. */
@@ -29,6 +30,7 @@ interface AnyValue {
   intValue?: string | number;
   doubleValue?: number;
   boolValue?: boolean;
+  arrayValue?: { values?: AnyValue[] };
 }
 
 interface KeyValue {
@@ -90,13 +92,14 @@ function spansOf(request: ExportRequest): ReceivedSpan[] {
   });
 }
 
-function flatten(attributes: KeyValue[] | undefined): Record<string, string | number | boolean> {
-  const flat: Record<string, string | number | boolean> = {};
+function flatten(attributes: KeyValue[] | undefined): Record<string, string | number | boolean | string[]> {
+  const flat: Record<string, string | number | boolean | string[]> = {};
   for (const { key, value } of attributes ?? []) {
     if (value.stringValue !== undefined) flat[key] = value.stringValue;
     else if (value.intValue !== undefined) flat[key] = Number(value.intValue);
     else if (value.doubleValue !== undefined) flat[key] = value.doubleValue;
     else if (value.boolValue !== undefined) flat[key] = value.boolValue;
+    else if (value.arrayValue !== undefined) flat[key] = (value.arrayValue.values ?? []).map((item) => String(item.stringValue));
   }
   return flat;
 }

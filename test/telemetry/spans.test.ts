@@ -76,6 +76,62 @@ describe('telemetry spans over OTLP/HTTP', () => {
     await receiver.close();
   });
 
+  it('names the GenAI memory attributes exactly as the conventions do, with span kind CLIENT for memory operations', async () => {
+    const telemetry = createTelemetry({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
+    await runOperations(telemetry);
+    await telemetry.shutdown();
+    const spans = receiver.spans();
+    const create = named(spans, 'create_memory acme');
+    expect(Object.keys(create.attributes).sort()).toEqual(
+      [
+        'gen_ai.memory.namespace',
+        'gen_ai.memory.record.count',
+        'gen_ai.memory.record.id',
+        'gen_ai.memory.scope',
+        'gen_ai.memory.store.id',
+        'gen_ai.memory.store.name',
+        'gen_ai.memory.type',
+        'gen_ai.operation.name',
+        'gen_ai.provider.name',
+        'strata.memory.scope',
+        'strata.operation',
+        'strata.tenant.id',
+        'strata.tenant.size_class',
+      ].sort(),
+    );
+    expect(create.attributes).toMatchObject({
+      'gen_ai.memory.namespace': 'acme',
+      'gen_ai.memory.scope': ['user'],
+      'gen_ai.memory.type': 'long_term',
+      'gen_ai.provider.name': 'strata',
+    });
+    const search = named(spans, 'search_memory acme');
+    expect(
+      Object.keys(search.attributes)
+        .filter((name) => name.startsWith('gen_ai.'))
+        .sort(),
+    ).toEqual(
+      [
+        'gen_ai.memory.namespace',
+        'gen_ai.memory.record.count',
+        'gen_ai.memory.scope',
+        'gen_ai.memory.search.result.count',
+        'gen_ai.memory.store.id',
+        'gen_ai.memory.store.name',
+        'gen_ai.memory.type',
+        'gen_ai.operation.name',
+        'gen_ai.provider.name',
+      ].sort(),
+    );
+    // The scopes a search reads: the caller's whole chain when it names none.
+    expect(search.attributes['gen_ai.memory.scope']).toEqual(['user', 'customer', 'client', 'world']);
+    const client = 3;
+    const internal = 1;
+    expect(create.kind).toBe(client);
+    expect(search.kind).toBe(client);
+    expect(named(spans, 'strata keys.list').kind).toBe(internal);
+  });
+
   it('exports GenAI memory spans with the convention names and attributes, and no content', async () => {
     const telemetry = createTelemetry({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
     await runOperations(telemetry);
