@@ -63,12 +63,7 @@ function parameters(operation: Operation): JsonObject[] {
 }
 
 function describe(operation: Operation): JsonObject {
-  const errors = Object.fromEntries(
-    [...new Set(Object.values(httpStatusByCode))].map((status) => [
-      String(status),
-      { description: 'Problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-    ]),
-  );
+  const errors = problemResponses();
   return {
     operationId: operation.name,
     summary: operation.summary,
@@ -84,9 +79,68 @@ function describe(operation: Operation): JsonObject {
   };
 }
 
+const problemResponses = (): JsonObject =>
+  Object.fromEntries(
+    [...new Set(Object.values(httpStatusByCode))].map((status) => [
+      String(status),
+      { description: 'Problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+    ]),
+  );
+
+const tenantIdParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const batchSizeParameter = { name: 'batchSize', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 10_000 } };
+const jsonLines = { schema: { type: 'string', description: 'JSON lines: a strata-export header, the tenant, its records, a trailer with counts.' } };
+
+/** The streaming routes outside the JSON operation table (`export-routes.ts`). */
+const streamingPaths: Record<string, JsonObject> = {
+  '/v1/tenants/{id}/export': {
+    get: {
+      operationId: 'exports.export',
+      summary: 'Export a tenant as JSON lines (streamed; a cut-short body has no trailer)',
+      tags: ['exports'],
+      parameters: [tenantIdParameter, batchSizeParameter, ...actingParameters],
+      responses: { '200': { description: 'Success', content: { 'application/x-ndjson': jsonLines } }, ...problemResponses() },
+    },
+  },
+  '/v1/tenants/{id}/import': {
+    post: {
+      operationId: 'exports.import',
+      summary: 'Create a tenant from an export (the body is read line by line as it arrives)',
+      tags: ['exports'],
+      parameters: [
+        tenantIdParameter,
+        batchSizeParameter,
+        { name: 'clientId', in: 'query', required: false, schema: { type: 'string' } },
+        ...actingParameters,
+      ],
+      requestBody: { required: true, content: { 'application/x-ndjson': jsonLines, 'application/jsonl': jsonLines } },
+      responses: {
+        '201': {
+          description: 'Success: the import report',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['tenantId', 'sourceTenantId', 'counts', 'imported'],
+                properties: {
+                  tenantId: { type: 'string' },
+                  sourceTenantId: { type: 'string' },
+                  counts: { type: 'object', additionalProperties: { type: 'integer' } },
+                  imported: { type: 'object', additionalProperties: { type: 'integer' } },
+                },
+              },
+            },
+          },
+        },
+        ...problemResponses(),
+      },
+    },
+  },
+};
+
 /** The OpenAPI 3.1 document of API v1, generated from the schemas that validate requests. */
 export function buildOpenApiDocument(): JsonObject {
-  const paths: Record<string, JsonObject> = {};
+  const paths: Record<string, JsonObject> = { ...streamingPaths };
   for (const operation of operations) {
     paths[operation.path] = { ...paths[operation.path], [operation.method.toLowerCase()]: describe(operation) };
   }

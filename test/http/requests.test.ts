@@ -452,7 +452,8 @@ describeEachStore('HTTP requests', (target) => {
     expect(response.status).toBe(200);
     expect(response.body.openapi).toMatch(/^3\.1\./);
     const documented = Object.values(response.body.paths).flatMap((methods) => Object.values(methods).map((entry) => entry.operationId));
-    expect([...documented].sort()).toEqual(operations.map((operation) => operation.name).sort());
+    // Every operation, plus the two streaming routes (tenant export and import).
+    expect([...documented].sort()).toEqual([...operations.map((operation) => operation.name), 'exports.export', 'exports.import'].sort());
     for (const operation of operations) {
       const entry = response.body.paths[operation.path]?.[operation.method.toLowerCase()];
       expect(entry?.operationId, `${operation.method} ${operation.path}`).toBe(operation.name);
