@@ -89,7 +89,9 @@ const problemResponses = (): JsonObject =>
 
 const tenantIdParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const batchSizeParameter = { name: 'batchSize', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 10_000 } };
-const jsonLines = { schema: { type: 'string', description: 'JSON lines: a strata-export header, the tenant, its records, a trailer with counts.' } };
+const jsonLines = {
+  schema: { type: 'string', description: 'JSON lines: a strata-export header, the tenant, its records, a trailer with counts.' },
+};
 
 /** The streaming routes outside the JSON operation table (`export-routes.ts`). */
 const streamingPaths: Record<string, JsonObject> = {
