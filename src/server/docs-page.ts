@@ -17,8 +17,10 @@ fetch('openapi.json').then((response) => response.json()).then((doc) => {
     const parameters = (operation.parameters || []).filter((p) => !p.name.startsWith('strata-'));
     const rows = parameters.map((p) => '<tr><td><code>' + escape(p.name) + '</code></td><td>' + escape(p.in) + '</td><td><code>' +
       escape(JSON.stringify(p.schema || (p.content && p.content['application/json'].schema) || {})) + '</code></td></tr>').join('');
-    const body = operation.requestBody ? '<details><summary>JSON body</summary><pre>' +
-      escape(JSON.stringify(operation.requestBody.content['application/json'].schema, null, 2)) + '</pre></details>' : '';
+    // A body in its first media type: JSON for most operations, JSON lines for a tenant import.
+    const [bodyType, bodyContent] = operation.requestBody ? Object.entries(operation.requestBody.content)[0] : [];
+    const body = bodyContent ? '<details><summary>' + escape(bodyType) + ' body</summary><pre>' +
+      escape(JSON.stringify(bodyContent.schema, null, 2)) + '</pre></details>' : '';
     return '<section class="op" id="' + escape(operation.operationId) + '"><h3><span class="method ' + method + '">' + method.toUpperCase() +
       '</span> <code>' + escape(path) + '</code></h3><p>' + escape(operation.summary) + ' <small>(<code>' + escape(operation.operationId) +
       '</code>)</small></p>' + (rows ? '<table><tr><th>parameter</th><th>in</th><th>schema</th></tr>' + rows + '</table>' : '') + body + '</section>';

@@ -59,7 +59,8 @@ describe('/docs page', () => {
         const rendered = await page.evaluate<string[]>(
           "[...document.querySelectorAll('#operations section.op')].map((section) => section.id)",
         );
-        expect([...rendered].sort()).toEqual(operations.map((operation) => operation.name).sort());
+        // Every operation, plus the streaming tenant export and import.
+        expect([...rendered].sort()).toEqual([...operations.map((operation) => operation.name), 'exports.export', 'exports.import'].sort());
         const errorRow = await page.evaluate<string>("document.getElementById('error-not_found')?.textContent ?? ''");
         expect(errorRow).toContain('not_found');
         expect(errorRow).toContain('404');
