@@ -14,6 +14,11 @@ export const roles = ['platform', 'client_admin', 'admin', 'member', 'reader'] a
 /** What an identity may do. `platform` is the deployment operator. */
 export type Role = (typeof roles)[number];
 
+/** True when role `a` may do more than role `b` (roles are ordered from the operator down). */
+export function outranks(a: Role, b: Role): boolean {
+  return roles.indexOf(a) < roles.indexOf(b);
+}
+
 /**
  * Who is calling. Comes only from the credential (an API key, or the embedded caller's
  * explicit context), never from a request body.

@@ -1,7 +1,7 @@
 import { actingHeaders } from '../api/headers.ts';
 import { type ApiKey, hashApiKey, parseApiKey } from '../core/api-key.ts';
 import { StrataError } from '../core/errors.ts';
-import { type Role, roles } from '../core/scope.ts';
+import { outranks, type Role, roles } from '../core/scope.ts';
 import type { CallerContext } from '../strata/caller.ts';
 import type { Strata } from '../strata/create-strata.ts';
 
@@ -108,11 +108,10 @@ export function createAuthenticator(strata: Strata, options: AuthenticatorOption
   };
 }
 
-const rank = (role: Role) => roles.length - roles.indexOf(role);
-
 /**
  * Applies the acting headers. The operator may act as anyone; a client admin inside its own
- * client; a customer admin as one of its users; any key with a lower role. Naming another
+ * client; a customer admin as one of its users (as that user, role `member`, unless
+ * `strata-role` says `admin`); any key with a lower role. Naming another
  * tenant, client or user than the key's own is `forbidden`.
  */
 export function narrow(key: KeyCaller, headers: Headers): KeyCaller {
@@ -139,11 +138,13 @@ export function narrow(key: KeyCaller, headers: Headers): KeyCaller {
     const actsForUsers = keyRole === 'client_admin' || (keyRole === 'admin' && key.userId === undefined);
     if (!actsForUsers || caller.tenantId === undefined) throw forbidden(actingHeaders.user, 'another user');
     caller.userId = user;
+    // Acting as a user is acting as that user; an admin keeps its role only by sending strata-role.
+    caller.role = 'member';
   }
   if (role !== undefined) {
     if (!(roles as readonly string[]).includes(role))
       throw new StrataError('invalid_input', `${actingHeaders.role}: must be one of ${roles.join(', ')}`);
-    if (rank(role as Role) > rank(keyRole)) throw forbidden(actingHeaders.role, `a role above ${keyRole}`);
+    if (outranks(role as Role, keyRole)) throw forbidden(actingHeaders.role, `a role above ${keyRole}`);
     caller.role = role as Role;
   }
   return caller;
@@ -159,7 +160,7 @@ function definedFields(fields: CallerContext): CallerContext {
 
 /**
  * Which cached keys an operation that just succeeded made stale: revoked or rotated keys, the
- * keys of a deleted or updated (perhaps suspended) tenant, the keys of a deleted user.
+ * keys of a deleted or updated (perhaps suspended) tenant, the keys of a deleted or updated (perhaps demoted) user.
  */
 export function keysMadeStale(operation: string, id: string | undefined, caller: CallerContext): ((key: ApiKey) => boolean) | undefined {
   if (id === undefined) return undefined;
@@ -171,6 +172,7 @@ export function keysMadeStale(operation: string, id: string | undefined, caller:
     case 'tenants.delete':
     case 'tenants.offboard':
       return (key) => key.tenantId === id;
+    case 'users.update':
     case 'users.delete':
       return (key) => key.userId === id && (caller.tenantId === undefined || key.tenantId === caller.tenantId);
     default:

@@ -5,7 +5,8 @@ import { type Identity, type Role, roles } from '../core/scope.ts';
 
 /**
  * Who an embedded call acts for. Every field is optional: a call with no context is the
- * deployment operator; with a tenant it defaults to that tenant's admin.
+ * deployment operator; with a tenant it defaults to that tenant's admin; with a user, to that
+ * user (role `member`). An admin acting for a user says `role: 'admin'`.
  */
 export interface CallerContext {
   clientId?: string;
@@ -77,7 +78,7 @@ export function resolveIdentity(context: CallerContext, defaults: CallerDefaults
   if (context.userId !== undefined && tenantId === undefined) {
     throw invalidInput('tenantId', 'a user belongs to a customer: name the tenant too');
   }
-  const role: Role = context.role ?? (tenantId !== undefined ? 'admin' : context.clientId !== undefined ? 'client_admin' : 'platform');
+  const role: Role = context.role ?? defaultRole(tenantId, context);
   const identity: Identity & { clientKnown: boolean } = {
     clientId: context.clientId ?? defaults.defaultClient,
     role,
@@ -87,4 +88,11 @@ export function resolveIdentity(context: CallerContext, defaults: CallerDefaults
   if (context.userId !== undefined) identity.userId = context.userId;
   if (context.keyHash !== undefined) identity.keyHash = context.keyHash;
   return identity;
+}
+
+/** Least privilege: a named user acts as that user, a tenant as its admin, a client as its admin. */
+function defaultRole(tenantId: string | undefined, context: CallerContext): Role {
+  if (context.userId !== undefined) return 'member';
+  if (tenantId !== undefined) return 'admin';
+  return context.clientId !== undefined ? 'client_admin' : 'platform';
 }

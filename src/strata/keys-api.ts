@@ -2,8 +2,8 @@ import { type ApiKey, type ApiKeyKind, hashApiKey, mintApiKey, parseApiKey, same
 import { invalidInput, notFound, StrataError } from '../core/errors.ts';
 import { isUuid } from '../core/ids.ts';
 import { createApiKeySchema, listApiKeysSchema, parseInput, registerApiKeySchema, rotateApiKeySchema } from '../core/schemas.ts';
-import type { Identity, Role } from '../core/scope.ts';
-import type { Page } from '../core/types.ts';
+import { type Identity, outranks, type Role } from '../core/scope.ts';
+import type { Page, User } from '../core/types.ts';
 import type { Queryable } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
 import { type ApiKeyRow, apiKeyColumns, toApiKey } from '../store/key-rows.ts';
@@ -146,12 +146,14 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
           return insertKey(db, kind, { ...fields, clientId });
         });
       }
-      const role = parsed.role ?? 'member';
-      if (!tenantRoles.includes(role))
+      if (parsed.role !== undefined && !tenantRoles.includes(parsed.role))
         throw new StrataError('invalid_input', `role: a ${kind} key has role admin, member or reader`, { details: { field: 'role' } });
       return keySession(identity, parsed.tenantId, async (db, resolved, tenant) => {
         const tenantId = resolved.tenantId ?? null;
-        if (parsed.userId !== undefined && tenantId !== null) await insertUser(db, tenantId, tenant, { id: parsed.userId }, engine.now());
+        const role =
+          parsed.userId === undefined || tenantId === null
+            ? (parsed.role ?? 'member')
+            : await userKeyRole(db, tenantId, tenant, parsed.userId, parsed.role, engine.now());
         return insertKey(db, kind, { ...fields, tenantId, clientId: resolved.clientId, role, userId: parsed.userId ?? null });
       });
     },
@@ -306,6 +308,39 @@ function assertAdminKeyAllowed(identity: Identity, kind: 'platform' | 'client', 
   if (identity.role === 'platform') return;
   if (identity.role === 'client_admin' && kind === 'client' && (clientId === undefined || clientId === identity.clientId)) return;
   throw new StrataError('forbidden', `role ${identity.role} cannot create ${kind} keys`, { details: { role: identity.role } });
+}
+
+/**
+ * The role of a key made for a user, whose stored role governs it: a new user is created with
+ * the key's role (default `member`); an existing user's key defaults to the lower of `member`
+ * and the user's role, and may not ask for more than the user's role.
+ */
+async function userKeyRole(
+  db: Queryable,
+  tenantId: string,
+  tenant: TenantFacts | null,
+  userId: string,
+  requested: Role | undefined,
+  now: Date,
+): Promise<Role> {
+  // `requested` was checked to be admin, member or reader.
+  const created = await insertUser(db, tenantId, tenant, { id: userId, role: (requested ?? 'member') as User['role'] }, now);
+  if (created !== null) return created.role;
+  const stored = (
+    await db.query<{ role: User['role'] }>('SELECT role FROM users WHERE tenant_id = $1 AND user_id = $2', [tenantId, userId])
+  ).rows[0]?.role;
+  if (stored === undefined) throw notFound('user', userId);
+  if (requested === undefined) return outranks('member', stored) ? stored : 'member';
+  if (outranks(requested, stored)) {
+    throw new StrataError(
+      'invalid_input',
+      `role: user ${JSON.stringify(userId)} has role ${stored}; a key for them cannot have role ${requested}`,
+      {
+        details: { field: 'role', userRole: stored },
+      },
+    );
+  }
+  return requested;
 }
 
 /** The caller context a key stands for. */

@@ -1,7 +1,7 @@
 import { notFound, StrataError } from '../core/errors.ts';
 import { parseOpaqueId } from '../core/ids.ts';
 import { createUserSchema, pageSchema, parseInput, updateUserSchema } from '../core/schemas.ts';
-import type { Identity } from '../core/scope.ts';
+import { type Identity, outranks, roles } from '../core/scope.ts';
 import type { Json, Page, User } from '../core/types.ts';
 import { enqueueEvent } from '../governance/webhooks.ts';
 import type { Queryable } from '../store/database.ts';
@@ -110,6 +110,16 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined)
         );
         const updated = result.rows[0];
         if (updated === undefined) throw notFound('user', userId);
+        // A user's role governs the keys made for them: a demotion lowers their keys with them.
+        const newRole = parsed.role;
+        if (newRole !== undefined) {
+          await db.query('UPDATE tenant_api_keys SET role = $3 WHERE tenant_id = $1 AND user_id = $2 AND role = ANY($4::text[])', [
+            resolved.tenantId,
+            userId,
+            newRole,
+            roles.filter((role) => outranks(role, newRole)),
+          ]);
+        }
         return updated;
       });
       return toUser(row);

@@ -37,6 +37,39 @@ describeEachSurface('users', (target) => {
     expect((await strata.as({ tenantId: 'other', userId: 'carol' }).memories.list({ scope: 'user' })).items).toHaveLength(1);
   });
 
+  it('a context naming a user acts as that user: it cannot erase or manage other users unless it says role admin', async () => {
+    const admin = strata.as({ tenantId: 'acme', role: 'admin' });
+    await strata.as({ tenantId: 'acme', userId: 'alice' }).memories.create({ content: 'alice keeps this' });
+    const bob = strata.as({ tenantId: 'acme', userId: 'bob-lp' });
+    await expect(bob.memories.deleteAllForUser('alice')).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(bob.users.delete('alice')).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(bob.keys.create({ tenantId: 'acme', role: 'admin' })).rejects.toMatchObject({ code: 'forbidden' });
+    expect((await strata.as({ tenantId: 'acme', userId: 'alice' }).memories.list({ scope: 'user' })).items).toHaveLength(1);
+    // Bob may still erase himself, and an admin acting for a user says so.
+    expect(await bob.memories.deleteAllForUser()).toMatchObject({ userId: 'bob-lp' });
+    const forAlice = strata.as({ tenantId: 'acme', userId: 'alice', role: 'admin' });
+    expect(await forAlice.users.get('ann')).toMatchObject({ id: 'ann' });
+    expect(await admin.users.get('alice')).toMatchObject({ id: 'alice' });
+  });
+
+  it("a user's stored role governs the keys made for them", async () => {
+    const admin = strata.as({ tenantId: 'acme', role: 'admin' });
+    await admin.users.create({ id: 'rita', role: 'reader' });
+    // A reader's key defaults to reader and cannot ask for more; nothing is stored when it asks.
+    expect((await admin.keys.create({ tenantId: 'acme', userId: 'rita' })).key.role).toBe('reader');
+    const refused = admin.keys.create({ tenantId: 'acme', userId: 'rita', role: 'member', name: 'too much' });
+    await expect(refused).rejects.toMatchObject({ code: 'invalid_input', details: { field: 'role' } });
+    expect((await admin.keys.list({ tenantId: 'acme', limit: 200 })).items.filter((key) => key.name === 'too much')).toEqual([]);
+    // Demoting a user demotes the keys already made for them, in the same call.
+    const sam = await admin.keys.create({ tenantId: 'acme', userId: 'sam', role: 'member' });
+    expect(await admin.users.get('sam')).toMatchObject({ role: 'member' });
+    await admin.users.update('sam', { role: 'reader' });
+    expect(await admin.keys.get(sam.key.id)).toMatchObject({ role: 'reader' });
+    // A key for a new user makes the user with the key's role.
+    await admin.keys.create({ tenantId: 'acme', userId: 'ada', role: 'admin' });
+    expect(await admin.users.get('ada')).toMatchObject({ role: 'admin' });
+  });
+
   it('creates a user on its first user-scoped write', async () => {
     await strata.as({ tenantId: 'acme', userId: 'dave' }).memories.create({ content: 'hello' });
     expect(await strata.as({ tenantId: 'acme' }).users.get('dave')).toMatchObject({ id: 'dave', role: 'member' });

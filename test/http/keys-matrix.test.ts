@@ -43,6 +43,7 @@ const kinds: CallerKind[] = [
   { name: 'customer reader key', key: 'reader', headers: {}, tenant: ownTenant },
   { name: 'user-bound member key', key: 'user', headers: {}, tenant: ownTenant, user: 'alice' },
   {
+    // Acting as a user is acting as that user (role member); the last column keeps the admin role.
     name: 'customer admin key acting as a user',
     key: 'customerAdmin',
     headers: { 'strata-user': 'alice' },
@@ -56,6 +57,13 @@ const kinds: CallerKind[] = [
     key: 'client',
     headers: { 'strata-tenant': otherTenant },
     tenant: otherTenant,
+  },
+  {
+    name: 'customer admin key acting for a user as admin',
+    key: 'customerAdmin',
+    headers: { 'strata-user': 'alice', 'strata-role': 'admin' },
+    tenant: ownTenant,
+    user: 'alice',
   },
 ];
 
@@ -256,29 +264,30 @@ const operationsUnderTest: OperationUnderTest[] = [
 /**
  * The matrix itself: one line per operation, one column per kind of caller, in the order of
  * `kinds`: platform, client admin, customer admin, member, reader, user key, admin as user,
- * platform in tenant, client admin in own tenant, client admin in another client's tenant.
+ * platform in tenant, client admin in own tenant, client admin in another client's tenant,
+ * admin acting for a user with `strata-role: admin`.
  */
 const expectations: Record<string, Expected[]> = {
-  'tenants.create': [201, 201, F, F, F, F, F, F, F, F],
-  'tenants.list': [200, 200, F, F, F, F, F, F, F, F],
-  'tenants.get (own client tenant)': [200, 200, F, F, F, F, F, F, F, F],
-  "tenants.get (another client's tenant)": [200, N, F, F, F, F, F, F, F, F],
-  'users.create': [I, I, 201, F, F, F, 201, 201, 201, N],
-  'users.list': [I, I, 200, F, F, F, 200, 200, 200, N],
-  'keys.create (tenant key)': [201, 201, 201, F, F, F, 201, 201, 201, F],
-  "keys.create (another client's tenant)": [201, N, F, F, F, F, F, F, F, N],
-  'keys.create (platform key)': [201, F, F, F, F, F, F, F, F, F],
-  "keys.create (another client's admin key)": [201, F, F, F, F, F, F, F, F, F],
-  'keys.revoke (a key of acme)': [200, 200, 200, F, F, F, 200, 200, 200, N],
-  "keys.revoke (a key of another client's tenant)": [200, N, N, F, F, F, N, N, N, N],
-  'memories.create (customer scope)': [I, I, 201, 201, F, 201, 201, 201, 201, N],
-  'memories.create (user scope)': [I, I, I, I, F, 201, 201, I, I, I],
-  'memories.list': [200, 200, 200, 200, 200, 200, 200, 200, 200, N],
-  "memories.get (another tenant's memory id)": [N, N, N, N, N, N, N, N, N, N],
-  search: [200, 200, 200, 200, 200, 200, 200, 200, 200, N],
-  context: [200, 200, 200, 200, 200, 200, 200, 200, 200, N],
-  'memories.delete (a customer memory of acme)': [N, N, 200, 200, F, 200, 200, 200, 200, N],
-  'maintenance.indexLargeTenants': [200, F, F, F, F, F, F, F, F, F],
+  'tenants.create': [201, 201, F, F, F, F, F, F, F, F, F],
+  'tenants.list': [200, 200, F, F, F, F, F, F, F, F, F],
+  'tenants.get (own client tenant)': [200, 200, F, F, F, F, F, F, F, F, F],
+  "tenants.get (another client's tenant)": [200, N, F, F, F, F, F, F, F, F, F],
+  'users.create': [I, I, 201, F, F, F, F, 201, 201, N, 201],
+  'users.list': [I, I, 200, F, F, F, F, 200, 200, N, 200],
+  'keys.create (tenant key)': [201, 201, 201, F, F, F, F, 201, 201, F, 201],
+  "keys.create (another client's tenant)": [201, N, F, F, F, F, F, F, F, N, F],
+  'keys.create (platform key)': [201, F, F, F, F, F, F, F, F, F, F],
+  "keys.create (another client's admin key)": [201, F, F, F, F, F, F, F, F, F, F],
+  'keys.revoke (a key of acme)': [200, 200, 200, F, F, F, F, 200, 200, N, 200],
+  "keys.revoke (a key of another client's tenant)": [200, N, N, F, F, F, F, N, N, N, N],
+  'memories.create (customer scope)': [I, I, 201, 201, F, 201, 201, 201, 201, N, 201],
+  'memories.create (user scope)': [I, I, I, I, F, 201, 201, I, I, I, 201],
+  'memories.list': [200, 200, 200, 200, 200, 200, 200, 200, 200, N, 200],
+  "memories.get (another tenant's memory id)": [N, N, N, N, N, N, N, N, N, N, N],
+  search: [200, 200, 200, 200, 200, 200, 200, 200, 200, N, 200],
+  context: [200, 200, 200, 200, 200, 200, 200, 200, 200, N, 200],
+  'memories.delete (a customer memory of acme)': [N, N, 200, 200, F, 200, 200, 200, 200, N, 200],
+  'maintenance.indexLargeTenants': [200, F, F, F, F, F, F, F, F, F, F],
 };
 
 interface Row {

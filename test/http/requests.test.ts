@@ -210,6 +210,18 @@ describeEachStore('HTTP requests', (target) => {
     expectProblem(await call({ path: '/v1/memories', key: created.secret }), 401, 'unauthenticated');
   });
 
+  it("demotes a user's key with the user: the next write through it is forbidden, the memory not stored", async () => {
+    const created = await server.client.keys.create({ tenantId: tenant, userId: 'demoted' });
+    secrets.push(created.secret);
+    const write = () => call({ method: 'POST', path: '/v1/memories', key: created.secret, json: { content: content('demoted write') } });
+    expect((await write()).status).toBe(201);
+    const demoted = await call({ method: 'PATCH', path: '/v1/users/demoted', key: adminKey, json: { role: 'reader' } });
+    expect(demoted.status, demoted.text).toBe(200);
+    expectProblem(await write(), 403, 'forbidden');
+    const own = await server.client.as({ tenantId: tenant, userId: 'demoted' }).memories.list({ scope: 'user' });
+    expect(own.items).toHaveLength(1);
+  });
+
   it('rotates a key: old and new both work during the overlap; with no overlap the old one fails at once', async () => {
     const first = await newKey();
     const rotated = await call<{ key: ApiKey; secret: string }>({
