@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -58,6 +58,30 @@ describe('strata serve and the CLI against it', () => {
     expect(revoked).toMatchObject({ code: 1, stderr: expect.stringContaining('strata: unauthenticated:') });
   });
 
+  it('sends commands to the running server holding the data directory, with no key given, and refuses a second serve there', async () => {
+    const local = async (args: readonly string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const io = { stdout: { write: (c: string) => (stdout += c) }, stderr: { write: (c: string) => (stderr += c) } };
+      const code = await runCli(['--data-dir', dataDir, ...args], { ...io, env: {}, stdin: Readable.from([]) });
+      return { code, stdout, stderr };
+    };
+    const info = JSON.parse(readFileSync(join(dataDir, 'strata-serve.json'), 'utf8')) as { pid: number; url: string };
+    expect(statSync(join(dataDir, 'strata-serve.json')).mode & 0o777).toBe(0o600);
+    expect(info).toMatchObject({ pid: served.child.pid, url: served.url });
+    expect((await local(['tenants', 'create', 'via-serve'])).code).toBe(0);
+    expect((await local(['--tenant', 'via-serve', '--user', 'ann', 'memories', 'add', 'Ann likes tea'])).code).toBe(0);
+    const search = await local(['--json', '--tenant', 'via-serve', '--user', 'ann', 'search', 'tea']);
+    expect(JSON.parse(search.stdout).hits[0]).toMatchObject({ scope: 'user', content: 'Ann likes tea' });
+    // The request went through the server: its log has it.
+    expect(served.output()).toContain('/v1/search');
+    const status = await local(['--json', 'status']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ service: served.url, servedBy: served.child.pid });
+    const refused = await local(['serve', '--port', '0']);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('strata: store_locked:') });
+    expect(refused.stderr).toContain(served.url);
+  });
+
   it('refuses --url without a key, and serve with --url', async () => {
     const noKey = await runCli(['--url', served.url, 'tenants', 'list'], {
       stdout: { write: () => true },
@@ -81,6 +105,8 @@ describe('strata serve and the CLI against it', () => {
     expect(await inFlight).toHaveLength(500);
     expect(await served.exited).toBe(0);
     expect(served.output()).toContain('SIGTERM: finishing in-flight requests and closing');
+    // The local CLI file is gone with the server, and its key was revoked.
+    expect(existsSync(join(dataDir, 'strata-serve.json'))).toBe(false);
     const again = await startServe({ dataDir }, { logRequests: true });
     try {
       expect(again.output()).not.toContain('sk_platform_');

@@ -2,6 +2,7 @@ import type { StrataClient } from '../client/create-client.ts';
 import type { Strata, StrataOptions } from '../index.ts';
 import type { OptionSpecs, OptionValues } from './args.ts';
 import type { CliIo } from './io.ts';
+import type { RemoteService } from './store.ts';
 
 /** What a command works on: the embedded store, or a client of a remote service (no `info`). */
 export type StrataHandle = StrataClient & { info?: Strata['info'] };
@@ -35,6 +36,8 @@ export interface Invocation {
   open(): Promise<StrataHandle>;
   /** The embedded store itself, unbound (`serve`); a usage error with `--url`. */
   openStore(): Promise<Strata>;
+  /** The service commands go to: `--url`, or the `strata serve` holding the data directory; none for the store itself. */
+  service: RemoteService | undefined;
 }
 
 /** A `strata` command such as `memories add`. */

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
-import { type ExportRecord, type ExportRecordType, splitLines, toJsonLine } from '../index.ts';
+import { splitLines, toJsonLine } from '../store/export-lines.ts';
+import type { ExportRecord, ExportRecordType } from '../store/export-records.ts';
 import { integerOption, stringOption, UsageError } from './args.ts';
 import type { CommandDefinition } from './command.ts';
 import type { CliIo, TextSink } from './io.ts';

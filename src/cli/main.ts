@@ -1,4 +1,6 @@
-import { isStrataError } from '../index.ts';
+import { isStrataError, StrataError } from '../core/errors.ts';
+import { readServedBy } from '../store/served-by.ts';
+import { embeddedDirectory, type StrataOptions } from '../strata/options.ts';
 import { type OptionSpecs, oneLine, parseArguments, UsageError } from './args.ts';
 import type { CommandDefinition, CommandOutput } from './command.ts';
 import { commands, resolveCommand } from './commands.ts';
@@ -6,7 +8,7 @@ import { globalOptions } from './common-options.ts';
 import { commandHelp, groupHelp, packageVersion, rootHelp, signature } from './help.ts';
 import type { CliIo } from './io.ts';
 import { formatJson } from './output.ts';
-import { callerContext, type OpenedStore, openRemote, openStore, remoteService, storeOptions } from './store.ts';
+import { callerContext, type OpenedStore, openRemote, openStore, type RemoteService, remoteService, storeOptions } from './store.ts';
 
 /** Exit codes: a StrataError (or any failure at run time) is 1, a mistake on the command line 2. */
 const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
@@ -62,13 +64,13 @@ async function runCommand(command: CommandDefinition, argv: readonly string[], i
     throw new UsageError(`${name}: missing <${missing}> (usage: strata ${signature(command)})`);
   }
   let opening: Promise<OpenedStore> | undefined;
-  const remote = remoteService(options, io.env);
   // Webhooks are delivered by `strata serve`; a one-shot command must not pick up deliveries it cannot finish.
   const local = {
     ...(name === 'serve' ? {} : { webhooks: { dispatch: false } }),
     ...storeOptions(options, io.env),
     ...command.storeOptions,
   };
+  const remote = remoteService(options, io.env) ?? runningServer(command, local);
   const open = async () => {
     const context = callerContext(options, command.options);
     opening ??= remote === undefined ? openStore(local, context) : Promise.resolve(openRemote(remote, context));
@@ -83,7 +85,7 @@ async function runCommand(command: CommandDefinition, argv: readonly string[], i
   };
   let output: CommandOutput;
   try {
-    output = await command.run({ arguments: operands, options, io, open, openStore: openLocal });
+    output = await command.run({ arguments: operands, options, io, open, openStore: openLocal, service: remote });
   } catch (error) {
     // The run's error is the one to report; a failing close must not hide it.
     await closeStore(opening).catch(() => undefined);
@@ -94,6 +96,26 @@ async function runCommand(command: CommandDefinition, argv: readonly string[], i
   const text = options.json === true ? formatJson(output.result) : output.text;
   if (text !== '') io.stdout.write(`${text}\n`);
   return output.exitCode ?? exitCodes.ok;
+}
+
+/**
+ * The `strata serve` holding the embedded data directory this command would open, as the
+ * service to send it to. A command that must run on the store itself (`serve`, one opening the
+ * store on other settings such as `re-embed`) is refused, naming the server to stop.
+ */
+function runningServer(command: CommandDefinition, local: StrataOptions): RemoteService | undefined {
+  const directory = embeddedDirectory(local);
+  const served = directory === undefined ? undefined : readServedBy(directory);
+  if (served === undefined) return undefined;
+  const name = command.path.join(' ');
+  if (name === 'serve' || command.storeOptions !== undefined) {
+    throw new StrataError(
+      'store_locked',
+      `data directory ${directory} is in use by strata serve (process ${served.pid}) at ${served.url}: stop it first, '${name}' runs on the store itself`,
+      { details: { directory, pid: served.pid, url: served.url } },
+    );
+  }
+  return { baseUrl: served.url, apiKey: served.apiKey, servedBy: served.pid };
 }
 
 function parseCommandLine(command: CommandDefinition, argv: readonly string[]) {

@@ -1,7 +1,7 @@
 import { parseApiKey } from '../core/api-key.ts';
 import { StrataError } from '../core/errors.ts';
 import type { ApiKey, Page, Strata } from '../index.ts';
-import { createServer } from '../server/create-server.ts';
+import { servedByKeyName, writeServedBy } from '../store/served-by.ts';
 import { integerOption, stringOption, UsageError } from './args.ts';
 import type { CommandDefinition } from './command.ts';
 import type { CliIo } from './io.ts';
@@ -26,6 +26,8 @@ export const serveCommands: CommandDefinition[] = [
       const requestTimeoutMs = environmentInteger(io.env, 'STRATA_REQUEST_TIMEOUT_MS');
       const metricsToken = io.env.STRATA_METRICS_TOKEN === '' ? undefined : io.env.STRATA_METRICS_TOKEN;
       const strata = await openStore();
+      // Loaded only here: other commands never pay for the HTTP server's modules.
+      const { createServer } = await import('../server/create-server.ts');
       const server = createServer({
         strata,
         ...(bodyLimit === undefined ? {} : { bodyLimit }),
@@ -35,10 +37,16 @@ export const serveCommands: CommandDefinition[] = [
         ...(options.quiet === true ? {} : { log: (entry) => io.stdout.write(`${JSON.stringify(entry)}\n`) }),
       });
       const url = await server.listen({ host, port });
-      await ensureOperatorKey(strata, io);
+      const operator = strata.as({ role: 'platform' });
+      const embedded = strata.info.backend === 'pglite' && strata.info.location !== 'memory' ? strata.info.location : undefined;
+      // A crashed run's CLI key is revoked before anything counts the live operator keys.
+      if (embedded !== undefined) await revokeLocalCliKeys(operator);
+      await ensureOperatorKey(operator, io);
+      const stopLocalCli = embedded === undefined ? undefined : await serveLocalCli(operator, embedded, url);
       io.stdout.write(`strata: serving ${strata.info.backend} (${strata.info.location}) at ${url}  (docs: ${url}/docs)\n`);
       const signal = await nextStopSignal();
       io.stdout.write(`strata: ${signal}: finishing in-flight requests and closing\n`);
+      await stopLocalCli?.();
       await server.close();
       return { result: { url, stoppedBy: signal }, text: '' };
     },
@@ -57,9 +65,7 @@ function environmentInteger(env: CliIo['env'], name: string): number | undefined
  * revoked one stays revoked). Without it, a store with no live operator key gets one, printed
  * here once: it is stored only as a hash.
  */
-async function ensureOperatorKey(store: Strata, io: CliIo): Promise<void> {
-  // Explicitly the operator: in single-tenant mode an unbound call is the default tenant's admin.
-  const strata = store.as({ role: 'platform' });
+async function ensureOperatorKey(strata: Strata, io: CliIo): Promise<void> {
   const configured = io.env.STRATA_ADMIN_KEY;
   if (configured !== undefined && configured !== '') {
     if (parseApiKey(configured) !== 'platform') {
@@ -71,16 +77,7 @@ async function ensureOperatorKey(store: Strata, io: CliIo): Promise<void> {
     await strata.keys.register(configured, { name: 'STRATA_ADMIN_KEY' });
     return;
   }
-  const now = Date.now();
-  let cursor: string | null = null;
-  do {
-    const page: Page<ApiKey> = await strata.keys.list({ limit: 200, ...(cursor === null ? {} : { cursor }) });
-    const live = page.items.some(
-      (key) => key.kind === 'platform' && key.revokedAt === null && (key.expiresAt === null || Date.parse(key.expiresAt) > now),
-    );
-    if (live) return;
-    cursor = page.nextCursor;
-  } while (cursor !== null);
+  if ((await liveOperatorKeys(strata)).length > 0) return;
   const created = await strata.keys.create({ role: 'platform', name: 'first operator key' });
   io.stdout.write(
     [
@@ -92,6 +89,49 @@ async function ensureOperatorKey(store: Strata, io: CliIo): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/** The operator keys that are neither revoked nor expired. */
+async function liveOperatorKeys(strata: Strata): Promise<ApiKey[]> {
+  const now = Date.now();
+  const live: ApiKey[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<ApiKey> = await strata.keys.list({ limit: 200, ...(cursor === null ? {} : { cursor }) });
+    live.push(
+      ...page.items.filter(
+        (key) => key.kind === 'platform' && key.revokedAt === null && (key.expiresAt === null || Date.parse(key.expiresAt) > now),
+      ),
+    );
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return live;
+}
+
+async function revokeLocalCliKeys(strata: Strata): Promise<void> {
+  for (const key of await liveOperatorKeys(strata)) if (key.name === servedByKeyName) await strata.keys.revoke(key.id);
+}
+
+/**
+ * Lets the CLI on this machine reach this server while it holds the data directory: mints an
+ * operator key for this run and leaves it, with the URL, in the directory (0600). Returns what
+ * undoes both at shutdown.
+ */
+async function serveLocalCli(strata: Strata, directory: string, url: string): Promise<() => Promise<void>> {
+  const { key, secret } = await strata.keys.create({ role: 'platform', name: servedByKeyName });
+  const remove = writeServedBy(directory, { url: loopbackUrl(url), apiKey: secret });
+  return async () => {
+    remove();
+    await strata.keys.revoke(key.id);
+  };
+}
+
+/** The URL a local process reaches a server listening on every address (`0.0.0.0`, `::`) by. */
+function loopbackUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname === '0.0.0.0') parsed.hostname = '127.0.0.1';
+  if (parsed.hostname === '[::]') parsed.hostname = '[::1]';
+  return parsed.origin;
 }
 
 /** Resolves with the name of the first SIGTERM or SIGINT. */

@@ -1,6 +1,5 @@
 import type { CommandDefinition } from './command.ts';
 import { formatRecord } from './output.ts';
-import { remoteService } from './store.ts';
 
 /** `strata status`: opens (creating if needed) the store and says what it holds and how to go on. */
 export const statusCommands: CommandDefinition[] = [
@@ -9,15 +8,24 @@ export const statusCommands: CommandDefinition[] = [
     arguments: [],
     summary: 'open (or create) the store and show its back end, model and tenants',
     options: {},
-    async run({ options, io, open }) {
+    async run({ open, service }) {
       const strata = await open();
       const page = await strata.tenants.list({ limit: 200 });
       const tenants = page.nextCursor === null ? String(page.items.length) : `${page.items.length}+`;
-      const service = remoteService(options, io.env)?.baseUrl;
-      const result = { ...(strata.info ?? { service }), tenants: page.items.length, moreTenants: page.nextCursor !== null };
+      const via = service?.servedBy === undefined ? {} : { servedBy: service.servedBy };
+      const result = {
+        ...(strata.info ?? { service: service?.baseUrl, ...via }),
+        tenants: page.items.length,
+        moreTenants: page.nextCursor !== null,
+      };
       const where: [string, string][] =
         strata.info === undefined
-          ? [['service', String(service)]]
+          ? [
+              [
+                'service',
+                `${service?.baseUrl}${service?.servedBy === undefined ? '' : ` (strata serve, process ${service.servedBy}, holding the data directory)`}`,
+              ],
+            ]
           : [
               ['backend', strata.info.backend],
               ['location', strata.info.location],

@@ -1,5 +1,9 @@
 import { createStrataClient } from '../client/create-client.ts';
-import { type CallerContext, createStrata, optionsFromEnvironment, type Role, type Strata, type StrataOptions } from '../index.ts';
+import type { Role } from '../core/scope.ts';
+import type { CallerContext } from '../strata/caller.ts';
+import type { Strata } from '../strata/create-strata.ts';
+import { optionsFromEnvironment } from '../strata/env-options.ts';
+import type { StrataOptions } from '../strata/options.ts';
 import { type OptionSpecs, type OptionValues, stringOption, UsageError } from './args.ts';
 import type { StrataHandle } from './command.ts';
 import type { callerOptions } from './common-options.ts';
@@ -49,8 +53,16 @@ export interface OpenedStore {
   caller: StrataHandle;
 }
 
+/** A Strata service the CLI sends its commands to, with the key it uses. */
+export interface RemoteService {
+  baseUrl: string;
+  apiKey: string;
+  /** Set when it is the `strata serve` holding the local data directory: its process id. */
+  servedBy?: number;
+}
+
 /** The remote service the options or environment name (`--url` / STRATA_URL), with its key. */
-export function remoteService(options: OptionValues, env: CliIo['env']): { baseUrl: string; apiKey: string } | undefined {
+export function remoteService(options: OptionValues, env: CliIo['env']): RemoteService | undefined {
   const baseUrl = stringOption(options, 'url') ?? env.STRATA_URL;
   const apiKey = stringOption(options, 'api-key') ?? env.STRATA_API_KEY;
   if (baseUrl === undefined || baseUrl === '') {
@@ -66,13 +78,15 @@ export function remoteService(options: OptionValues, env: CliIo['env']): { baseU
 }
 
 /** A client of the remote service, bound to the caller the options name. */
-export function openRemote(service: { baseUrl: string; apiKey: string }, context: CallerContext): OpenedStore {
-  const client = createStrataClient(service);
+export function openRemote(service: RemoteService, context: CallerContext): OpenedStore {
+  const client = createStrataClient({ baseUrl: service.baseUrl, apiKey: service.apiKey });
   return { caller: Object.keys(context).length === 0 ? client : client.as(context) };
 }
 
 /** Opens the store and binds the caller, closing the store again if binding fails. */
 export async function openStore(options: StrataOptions, context: CallerContext): Promise<OpenedStore> {
+  // Loaded only here: a command sent to a service never pays for the embedded database's modules.
+  const { createStrata } = await import('../strata/create-strata.ts');
   const store = await createStrata(options);
   try {
     return { store, caller: Object.keys(context).length === 0 ? store : store.as(context) };

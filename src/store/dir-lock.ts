@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../core/errors.ts';
+import { processIsAlive, readServedBy } from './served-by.ts';
 
 /** A held lock; `release` is idempotent. */
 export interface DirectoryLock {
@@ -29,22 +30,26 @@ export function lockDirectory(directory: string): DirectoryLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      if (Number.isInteger(holder) && isAlive(holder)) {
-        throw new StrataError('store_locked', `data directory ${directory} is in use by process ${holder}`, {
-          details: { directory, pid: holder },
-        });
-      }
+      if (Number.isInteger(holder) && processIsAlive(holder)) throw lockedError(directory, holder);
       rmSync(path, { force: true });
     }
   }
   throw new StrataError('store_locked', `could not lock data directory ${directory}`, { details: { directory } });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * The error for a held directory. When the holder is `strata serve`, it names the ways out: its
+ * URL for the client SDK (the CLI goes there by itself), or stopping it.
+ */
+function lockedError(directory: string, holder: number): StrataError {
+  const served = readServedBy(directory);
+  const message =
+    served?.pid === holder
+      ? `data directory ${directory} is in use by strata serve (process ${holder}) at ${served.url}: ` +
+        'talk to that server (the strata CLI does so by itself; from code, createStrataClient with its URL and an API key), ' +
+        'or stop it, or open another data directory'
+      : `data directory ${directory} is in use by process ${holder}: stop it, or open another data directory`;
+  return new StrataError('store_locked', message, {
+    details: { directory, pid: holder, ...(served === undefined ? {} : { url: served.url }) },
+  });
 }

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { StrataError } from '../core/errors.ts';
 import { createUuidV7Generator } from '../core/ids.ts';
 import { planPresets } from '../core/plans.ts';
@@ -24,7 +23,7 @@ import { createExportApi, type ExportApi } from './export-api.ts';
 import { createKeysApi, type KeysApi } from './keys-api.ts';
 import { createMaintenanceApi, type MaintenanceApi } from './maintenance-api.ts';
 import { createMemoriesApi, type MemoriesApi } from './memories-api.ts';
-import type { StrataOptions } from './options.ts';
+import { embeddedDirectory, type StrataOptions } from './options.ts';
 import { createSearchApi, type SearchApi } from './search-api.ts';
 import { createTenantsApi, type TenantsApi } from './tenants-api.ts';
 import { createUsageApi, type UsageApi } from './usage-api.ts';
@@ -133,9 +132,9 @@ async function openDatabase(options: StrataOptions, appRole: string, statementTi
         maxConnections: options.poolSize ?? 10,
       });
     }
-    const inMemory = options.inMemory === true || options.loadDataDir !== undefined;
+    const dataDir = embeddedDirectory(options);
     return await openPgliteDatabase({
-      ...(inMemory ? {} : { dataDir: resolve(options.dataDir ?? '.strata') }),
+      ...(dataDir === undefined ? {} : { dataDir }),
       ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
       appRole,
       statementTimeoutMs,
@@ -165,8 +164,7 @@ function describeLocation(options: StrataOptions): string {
     url.password = '';
     return url.toString();
   }
-  if (options.inMemory === true || options.loadDataDir !== undefined) return 'memory';
-  return resolve(options.dataDir ?? '.strata');
+  return embeddedDirectory(options) ?? 'memory';
 }
 
 function bind(engine: Engine, bound: CallerContext | undefined, location: string): Strata {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Plan } from '../core/plans.ts';
 import type { PriceTable } from '../governance/prices.ts';
 import type { WebhookDispatcherOptions } from '../governance/webhook-dispatcher.ts';
@@ -66,4 +67,11 @@ export interface StrataOptions {
   plans?: Readonly<Record<string, Plan>>;
   /** The plan of a tenant created without one. Default `STRATA_DEFAULT_PLAN`, else `custom` (no limits until set). */
   defaultPlan?: string;
+}
+
+/** The PGlite data directory these options open, absolute; none for a server database or an in-memory store. */
+export function embeddedDirectory(options: StrataOptions): string | undefined {
+  if (options.database !== undefined || options.databaseUrl !== undefined) return undefined;
+  if (options.inMemory === true || options.loadDataDir !== undefined) return undefined;
+  return resolve(options.dataDir ?? '.strata');
 }

@@ -342,17 +342,28 @@ describe('a second process opening the same PGlite directory', () => {
     const served = await startServe({ dataDir });
     try {
       const holder = served.child.pid;
-      const second = spawn(process.execPath, [binPath, 'status', '--data-dir', dataDir], { env: { PATH: process.env.PATH ?? '' } });
-      let stderr = '';
-      second.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exitCode = await new Promise<number | null>((resolveExit) => second.on('exit', resolveExit));
-      expect(exitCode).toBe(1);
-      expect(stderr.trim()).toBe(`strata: store_locked: data directory ${dataDir} is in use by process ${holder}`);
-      await expect(createStrata({ dataDir })).rejects.toMatchObject({
+      // The CLI goes to the server holding the directory; a second serve is refused naming it.
+      const cli = (...args: string[]) => {
+        const child = spawn(process.execPath, [binPath, ...args, '--data-dir', dataDir], { env: { PATH: process.env.PATH ?? '' } });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        return new Promise<{ code: number | null; stderr: string }>((resolveExit) =>
+          child.on('exit', (code) => resolveExit({ code, stderr: stderr.trim() })),
+        );
+      };
+      expect(await cli('status')).toEqual({ code: 0, stderr: '' });
+      const second = await cli('serve', '--port', '0');
+      expect(second.code).toBe(1);
+      expect(second.stderr).toBe(
+        `strata: store_locked: data directory ${dataDir} is in use by strata serve (process ${holder}) at ${served.url}: stop it first, 'serve' runs on the store itself`,
+      );
+      const locked = createStrata({ dataDir });
+      await expect(locked).rejects.toMatchObject({
         code: 'store_locked',
         status: 423,
-        details: { directory: dataDir, pid: holder },
+        details: { directory: dataDir, pid: holder, url: served.url },
       });
+      await expect(locked).rejects.toThrow(/in use by strata serve .* createStrataClient/);
 
       // A holder killed with -9 leaves its lock file behind; the next opener sees the process is gone.
       await served.kill();
