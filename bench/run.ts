@@ -3,8 +3,11 @@
  * `--medium` or `--full` for bigger populations; `--help` lists the flags), then the LoCoMo
  * store benchmark when it exists, then the HTTP service bench. Writes bench/results/scale.md,
  * scale.json, http.md and http.json and prints a summary; then the governance bench (governance.md and
- * governance.json; skipped with `--no-governance`). Benchmarks are for people reading reports; CI does not run them.
+ * governance.json; skipped with `--no-governance`), then the start-up bench (startup.md; skipped
+ * with `--no-startup`). Benchmarks are for people reading reports; CI does not run them.
  */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { defaultGovernanceOptions, runGovernanceBench } from './governance.ts';
 import { runHttpBench } from './http.ts';
 import { runLocomoIfPresent } from './run-locomo.ts';
@@ -67,7 +70,9 @@ function printBackend(result: BackendResult): void {
 
 // --no-governance is this script's own flag (the governance bench runs last); the rest are the scale bench's.
 const governance = !process.argv.includes('--no-governance');
-const options = parseScaleOptions(process.argv.slice(2).filter((arg) => arg !== '--no-governance'));
+// --no-startup, the same: the start-up bench (bench/startup.ts) runs after it.
+const startup = !process.argv.includes('--no-startup');
+const options = parseScaleOptions(process.argv.slice(2).filter((arg) => arg !== '--no-governance' && arg !== '--no-startup'));
 const machine = await describeMachine();
 const results: BackendResult[] = [];
 for (const backend of options.backends) results.push(await runScaleBench(backend, options));
@@ -103,4 +108,10 @@ if (governance) {
   );
 } else {
   console.log('\nGovernance bench skipped: turned off with --no-governance');
+}
+if (startup) {
+  // Its own process: it starts `strata serve` children and reads their memory.
+  execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'startup.ts')], { stdio: 'inherit' });
+} else {
+  console.log('\nStart-up bench skipped: turned off with --no-startup');
 }

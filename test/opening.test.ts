@@ -1,5 +1,7 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHashEmbedder, createStrata } from '../src/index.ts';
+import { defaultPgliteSharedBuffersMb, openPgliteDatabase } from '../src/store/pglite-database.ts';
+import { optionsFromEnvironment } from '../src/strata/env-options.ts';
 import { describeEachStore, storeTargets } from './support/stores.ts';
 
 describeEachStore('opening a store', (target) => {
@@ -64,4 +66,30 @@ it.runIf(storeTargets.some((target) => target.name === 'pglite'))('lets one proc
   }
   const next = await createStrata(location);
   await next.close();
+});
+
+describe('the embedded buffer pool', () => {
+  it('is 32 MB unless the option or STRATA_PGLITE_SHARED_BUFFERS_MB says otherwise', async () => {
+    const size = async (sharedBuffersMb?: number) => {
+      const database = await openPgliteDatabase({
+        appRole: 'strata_app',
+        statementTimeoutMs: 1_000,
+        ...(sharedBuffersMb === undefined ? {} : { sharedBuffersMb }),
+      });
+      try {
+        return (await database.pglite.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows[0]?.shared_buffers;
+      } finally {
+        await database.close();
+      }
+    };
+    expect(await size()).toBe(`${defaultPgliteSharedBuffersMb}MB`);
+    expect(defaultPgliteSharedBuffersMb).toBe(32);
+    expect(await size(8)).toBe('8MB');
+    expect(optionsFromEnvironment({ STRATA_PGLITE_SHARED_BUFFERS_MB: '64' }).pgliteSharedBuffersMb).toBe(64);
+    for (const bad of ['0', '1025', '32MB', '-4']) {
+      expect(() => optionsFromEnvironment({ STRATA_PGLITE_SHARED_BUFFERS_MB: bad })).toThrow(
+        expect.objectContaining({ code: 'misconfigured', details: { variable: 'STRATA_PGLITE_SHARED_BUFFERS_MB' } }),
+      );
+    }
+  });
 });

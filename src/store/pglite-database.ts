@@ -14,7 +14,16 @@ export interface PgliteDatabaseOptions {
   appRole: string;
   /** Per-statement time limit inside session transactions. */
   statementTimeoutMs: number;
+  /** PostgreSQL `shared_buffers` in MiB. Default {@link defaultPgliteSharedBuffersMb}. */
+  sharedBuffersMb?: number;
 }
+
+/**
+ * PGlite's own default is PostgreSQL's 128 MB, all of it resident once the WASM heap is set up.
+ * 32 MB keeps an idle embedded server about 100 MB smaller; pages beyond it come from the
+ * operating system's file cache (bench/results/startup.md has the figures).
+ */
+export const defaultPgliteSharedBuffersMb = 32;
 
 /**
  * Opens PGlite (PostgreSQL compiled to WASM) with pgvector and btree_gin. A data directory is
@@ -28,6 +37,7 @@ export async function openPgliteDatabase(options: PgliteDatabaseOptions): Promis
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
       extensions: { vector, btree_gin },
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffersMb ?? defaultPgliteSharedBuffersMb}MB`],
     });
   } catch (error) {
     lock?.release();

@@ -136,6 +136,7 @@ async function openDatabase(options: StrataOptions, appRole: string, statementTi
     return await openPgliteDatabase({
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+      ...(options.pgliteSharedBuffersMb === undefined ? {} : { sharedBuffersMb: options.pgliteSharedBuffersMb }),
       appRole,
       statementTimeoutMs,
     });

@@ -56,6 +56,10 @@ export function optionsFromEnvironment(environment: NodeJS.ProcessEnv = process.
   if (poolSize !== undefined) options.poolSize = poolSize;
   const timeout = integer('STRATA_STATEMENT_TIMEOUT_MS', 1);
   if (timeout !== undefined) options.statementTimeoutMs = timeout;
+  const sharedBuffers = integer('STRATA_PGLITE_SHARED_BUFFERS_MB', 1);
+  // PGlite's WASM heap ends at 2 GiB; a buffer pool near it could not start.
+  if (sharedBuffers !== undefined && sharedBuffers > 1024) throw misconfigured('STRATA_PGLITE_SHARED_BUFFERS_MB', 'must be at most 1024');
+  if (sharedBuffers !== undefined) options.pgliteSharedBuffersMb = sharedBuffers;
   const threshold = integer('STRATA_VECTOR_INDEX_THRESHOLD', 1);
   if (threshold !== undefined) options.vectorIndexThreshold = threshold;
   const prices = priceTableFromEnvironment(environment);

@@ -14,6 +14,8 @@ export interface StrataOptions {
   inMemory?: boolean;
   /** A PGlite `dumpDataDir()` tarball to start from (test fixtures). */
   loadDataDir?: Blob;
+  /** PGlite's PostgreSQL `shared_buffers`, in MiB. Default 32, or `STRATA_PGLITE_SHARED_BUFFERS_MB`. */
+  pgliteSharedBuffersMb?: number;
   /**
    * An already opened database (advanced: tests and embedding hosts that manage their own
    * PGlite). Strata migrates it, checks it, and closes it on `close()`.

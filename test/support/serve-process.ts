@@ -21,8 +21,12 @@ export interface ServeProcess {
 /** How to start it: request log lines on stdout (off by default) and extra environment variables. */
 export interface ServeOptions {
   logRequests?: boolean;
-  env?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Port to listen on. Default 0 (any free port). */
+  port?: number;
+  /** Working directory of the process. Default this process's. */
+  cwd?: string;
 }
 
 /** Starts `strata serve --port 0` on `store` in its own process and waits for the URL it prints. */
@@ -30,8 +34,10 @@ export async function startServe(store: ServeStore, options: ServeOptions = {}):
   const timeoutMs = options.timeoutMs ?? 60_000;
   const storeArguments = 'dataDir' in store ? ['--data-dir', store.dataDir] : ['--database-url', store.databaseUrl];
   const quiet = options.logRequests === true ? [] : ['--quiet'];
-  const child = spawn(process.execPath, [binPath, 'serve', '--port', '0', ...quiet, ...storeArguments], {
+  const port = String(options.port ?? 0);
+  const child = spawn(process.execPath, [binPath, 'serve', '--port', port, ...quiet, ...storeArguments], {
     env: { PATH: process.env.PATH ?? '', ...options.env },
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
