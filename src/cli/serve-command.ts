@@ -41,9 +41,11 @@ export const serveCommands: CommandDefinition[] = [
       const url = await server.listen({ host, port });
       const operator = strata.as({ role: 'platform' });
       const embedded = strata.info.backend === 'pglite' && strata.info.location !== 'memory' ? strata.info.location : undefined;
-      // A crashed run's CLI key is revoked before anything counts the live operator keys.
-      if (embedded !== undefined) await revokeLocalCliKeys(operator);
-      await ensureOperatorKey(operator, io);
+      const operatorKeys = await liveOperatorKeys(operator);
+      // A crashed run's CLI key is revoked, and does not count as a way in.
+      const staleCliKeys = embedded === undefined ? [] : operatorKeys.filter((key) => key.name === servedByKeyName);
+      for (const key of staleCliKeys) await operator.keys.revoke(key.id);
+      await ensureOperatorKey(operator, io, operatorKeys.length - staleCliKeys.length);
       const stopLocalCli = embedded === undefined ? undefined : await serveLocalCli(operator, embedded, url);
       collectStartupGarbage();
       io.stdout.write(`strata: serving ${strata.info.backend} (${strata.info.location}) at ${url}  (docs: ${url}/docs)\n`);
@@ -80,7 +82,7 @@ function environmentInteger(env: CliIo['env'], name: string): number | undefined
  * revoked one stays revoked). Without it, a store with no live operator key gets one, printed
  * here once: it is stored only as a hash.
  */
-async function ensureOperatorKey(strata: Strata, io: CliIo): Promise<void> {
+async function ensureOperatorKey(strata: Strata, io: CliIo, liveOperatorKeyCount: number): Promise<void> {
   const configured = io.env.STRATA_ADMIN_KEY;
   if (configured !== undefined && configured !== '') {
     if (parseApiKey(configured) !== 'platform') {
@@ -92,7 +94,7 @@ async function ensureOperatorKey(strata: Strata, io: CliIo): Promise<void> {
     await strata.keys.register(configured, { name: 'STRATA_ADMIN_KEY' });
     return;
   }
-  if ((await liveOperatorKeys(strata)).length > 0) return;
+  if (liveOperatorKeyCount > 0) return;
   const created = await strata.keys.create({ role: 'platform', name: 'first operator key' });
   io.stdout.write(
     [
@@ -121,10 +123,6 @@ async function liveOperatorKeys(strata: Strata): Promise<ApiKey[]> {
     cursor = page.nextCursor;
   } while (cursor !== null);
   return live;
-}
-
-async function revokeLocalCliKeys(strata: Strata): Promise<void> {
-  for (const key of await liveOperatorKeys(strata)) if (key.name === servedByKeyName) await strata.keys.revoke(key.id);
 }
 
 /**

@@ -6,7 +6,7 @@ import { StrataError } from '../core/errors.ts';
  */
 export function toStrataError(error: unknown): StrataError {
   if (error instanceof StrataError) return error;
-  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
+  const code = sqlState(error) ?? '';
   const message = error instanceof Error ? error.message : String(error);
   if (code === '57014') return new StrataError('timeout', 'the statement exceeded its time limit', { cause: error });
   if (code === '23505') return new StrataError('conflict', 'a record with the same key already exists', { cause: error });
@@ -29,4 +29,10 @@ export function toStrataError(error: unknown): StrataError {
     return new StrataError('unavailable', 'the database connection failed; retry', { cause: error });
   }
   return new StrataError('internal', `internal error (${code || 'no SQLSTATE'}): ${message}`, { cause: error });
+}
+
+/** The SQLSTATE (or Node error code) a driver error carries, if any. */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../core/errors.ts';
-import { processIsAlive, readServedBy } from './served-by.ts';
+import { processIsAlive, removeOnExit } from './process-files.ts';
+import { readServedBy } from './served-by.ts';
 
 /** A held lock; `release` is idempotent. */
 export interface DirectoryLock {
@@ -18,15 +19,7 @@ export function lockDirectory(directory: string): DirectoryLock {
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        process.off('exit', release);
-        rmSync(path, { force: true });
-      };
-      process.on('exit', release);
-      return { release };
+      return { release: removeOnExit(path) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);

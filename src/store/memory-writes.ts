@@ -3,6 +3,7 @@ import type { Limits } from '../core/plans.ts';
 import type { Identity, Scope } from '../core/scope.ts';
 import type { Json } from '../core/types.ts';
 import type { Queryable } from './database.ts';
+import { sqlState } from './database-errors.ts';
 import { historyTable, type MemoryRow, type MemoryTable, memoryColumns } from './memory-tables.ts';
 import { SqlParams } from './sql-params.ts';
 import { type InsertColumn, insertUnnest } from './unnest-insert.ts';
@@ -238,7 +239,7 @@ export async function replaceMemory(
   try {
     await db.query(`UPDATE ${table} SET ${assignments.join(', ')} WHERE ${owner}memory_id = ${id}`, params.values);
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') {
+    if (sqlState(error) === '23505') {
       throw new StrataError('conflict', 'content: identical content already exists in this scope', {
         details: { field: 'content' },
         cause: error,

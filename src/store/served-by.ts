@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processIsAlive, removeOnExit } from './process-files.ts';
 
 /**
  * What `strata serve` leaves in the data directory it holds while it runs: its process, where
@@ -24,15 +25,7 @@ export function writeServedBy(directory: string, served: Omit<ServedBy, 'pid'>):
   const path = join(directory, fileName);
   rmSync(path, { force: true });
   writeFileSync(path, `${JSON.stringify({ pid: process.pid, ...served })}\n`, { mode: 0o600, flag: 'wx' });
-  let removed = false;
-  const remove = () => {
-    if (removed) return;
-    removed = true;
-    process.off('exit', remove);
-    rmSync(path, { force: true });
-  };
-  process.on('exit', remove);
-  return remove;
+  return removeOnExit(path);
 }
 
 /** The running server holding `directory`, if its file is there, well formed and its process alive. */
@@ -48,14 +41,4 @@ export function readServedBy(directory: string): ServedBy | undefined {
   if (!Number.isInteger(pid) || typeof url !== 'string' || !/^https?:\/\//.test(url) || typeof apiKey !== 'string') return undefined;
   if (pid === process.pid || !processIsAlive(pid as number)) return undefined;
   return { pid: pid as number, url, apiKey };
-}
-
-/** Whether a process with this id runs (one we may not signal still runs). */
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

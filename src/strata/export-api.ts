@@ -3,7 +3,7 @@ import { parseOpaqueId } from '../core/ids.ts';
 import { exportHeaderSchema, exportOptionsSchema, exportRecordSchema, importOptionsSchema, parseInput } from '../core/schemas.ts';
 import type { Identity } from '../core/scope.ts';
 import type { Queryable } from '../store/database.ts';
-import { toStrataError } from '../store/database-errors.ts';
+import { sqlState, toStrataError } from '../store/database-errors.ts';
 import {
   type ExportBodyRecord,
   type ExportHeader,
@@ -218,11 +218,6 @@ async function* exportStream(
 interface NumberedRecord {
   line: number;
   record: ExportBodyRecord;
-}
-
-function sqlState(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 function lineError(line: number, field: string, problem: string): StrataError {

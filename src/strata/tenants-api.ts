@@ -7,7 +7,7 @@ import type { Page, Tenant } from '../core/types.ts';
 import { noteTargets, recordInTransaction } from '../governance/govern.ts';
 import { enqueueEvent } from '../governance/webhooks.ts';
 import type { Queryable } from '../store/database.ts';
-import { toStrataError } from '../store/database-errors.ts';
+import { sqlState, toStrataError } from '../store/database-errors.ts';
 import { type TenantRow, tenantColumns, toTenant } from '../store/tenant-rows.ts';
 import { purgeTenantRows } from '../store/tenant-tables.ts';
 import { dropTenantIndex } from '../store/vector-indexes.ts';
@@ -263,7 +263,7 @@ async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (attempt >= 3 || (error as { code?: string }).code !== '40P01') throw error;
+      if (attempt >= 3 || sqlState(error) !== '40P01') throw error;
     }
   }
 }
