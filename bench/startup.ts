@@ -100,11 +100,12 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** SIGTERM to the child's whole process group (`npm start` runs the server as a grandchild). */
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((done) => {
-    if (child.exitCode !== null) return done();
+    if (child.exitCode !== null || child.pid === undefined) return done();
     child.once('exit', () => done());
-    child.kill('SIGTERM');
+    process.kill(-child.pid, 'SIGTERM');
   });
 }
 
@@ -121,8 +122,13 @@ async function measure(tree: Tree, launcher: Launcher, store: RunFigures['store'
   const started = performance.now();
   const child =
     launcher === 'npm start'
-      ? spawn('npm', ['start', '--silent', '--', '--quiet'], { cwd: tree.directory, env, stdio: 'ignore' })
-      : spawn(process.execPath, [join(tree.directory, 'bin/strata.js'), 'serve', '--quiet'], { cwd: tree.directory, env, stdio: 'ignore' });
+      ? spawn('npm', ['start', '--silent', '--', '--quiet'], { cwd: tree.directory, env, stdio: 'ignore', detached: true })
+      : spawn(process.execPath, [join(tree.directory, 'bin/strata.js'), 'serve', '--quiet'], {
+          cwd: tree.directory,
+          env,
+          stdio: 'ignore',
+          detached: true,
+        });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${launcher}`);
   let peak = 0;

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// The sources are TypeScript run by tsx; registering its loader first lets the CLI import them directly.
-import { register } from 'tsx/esm/api';
+// The CLI runs the compiled package (dist/). In a checkout whose sources changed since the last
+// build, it rebuilds first (incrementally; a few seconds), so `node bin/strata.js` never runs stale code.
+import { build, needsBuild } from './build.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+if (needsBuild()) {
+  process.stderr.write('strata: sources changed since the last build: compiling src/ to dist/ first\n');
+  build();
+}
+const { main } = await import('../dist/cli/main.js');
 await main(process.argv);

@@ -2,14 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { build, needsBuild } from '../../bin/build.js';
 import { migrate } from '../../src/store/migrate.ts';
 import { openPgliteDatabase } from '../../src/store/pglite-database.ts';
 
 /**
- * Builds a migrated PGlite database once and hands its dump to every test file: loading a
+ * Compiles dist/ when the sources changed (the tests that start `bin/strata.js` run it), then
+ * builds a migrated PGlite database once and hands its dump to every test file: loading a
  * dump takes a fraction of a second, initialising a fresh PGlite several seconds.
  */
 export default async function setup(project: TestProject): Promise<void> {
+  if (needsBuild()) build();
   const database = await openPgliteDatabase({ appRole: 'strata_app', statementTimeoutMs: 30_000 });
   await migrate(database, 'strata_app');
   const dump = await (database as unknown as { pglite: { dumpDataDir(compression: 'none'): Promise<Blob> } }).pglite.dumpDataDir('none');
