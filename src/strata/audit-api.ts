@@ -4,9 +4,9 @@ import type { Identity } from '../core/scope.ts';
 import type { Page } from '../core/types.ts';
 import { type AuditRecord, type ChainBreak, verifyChain } from '../governance/audit-chain.ts';
 import type { Queryable } from '../store/database.ts';
-import type { CallerContext } from './caller.ts';
+import { type CallerContext, currentIdentity } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { currentIdentity, type Engine, inSession } from './engine.ts';
+import { type Engine, inSession } from './engine.ts';
 import { governanceReader } from './usage-api.ts';
 
 /** One stored audit entry: who did what to which ids, how it ended, and its place in the chain (tenant null on the platform chain). */

@@ -96,3 +96,11 @@ function defaultRole(tenantId: string | undefined, context: CallerContext): Role
   if (tenantId !== undefined) return 'admin';
   return context.clientId !== undefined ? 'client_admin' : 'platform';
 }
+
+/** The identity of the current call: the bound context, else `withTenant`'s, else none. */
+export function currentIdentity(
+  engine: { contexts: ContextStore; defaults: CallerDefaults },
+  bound: CallerContext | undefined,
+): Identity & { clientKnown: boolean } {
+  return resolveIdentity(bound ?? engine.contexts.getStore() ?? {}, engine.defaults);
+}

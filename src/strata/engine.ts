@@ -19,7 +19,7 @@ import { type Database, type Queryable, quoteLiteral } from '../store/database.t
 import { toStrataError } from '../store/database-errors.ts';
 import { buildTenantIndex } from '../store/vector-indexes.ts';
 import type { Telemetry } from '../telemetry/types.ts';
-import { type CallerContext, type CallerDefaults, type ContextStore, resolveIdentity } from './caller.ts';
+import type { CallerDefaults, ContextStore } from './caller.ts';
 
 /** What every operation shares: the store, the models, settings and small caches. */
 export interface Engine {
@@ -74,11 +74,6 @@ export interface TenantFacts {
 export function sizeClass(memoryCount: number): string {
   if (memoryCount < 1_000) return 'small';
   return memoryCount < 100_000 ? 'medium' : 'large';
-}
-
-/** The identity of the current call: the bound context, else `withTenant`'s, else none. */
-export function currentIdentity(engine: Engine, bound: CallerContext | undefined): Identity & { clientKnown: boolean } {
-  return resolveIdentity(bound ?? engine.contexts.getStore() ?? {}, engine.defaults);
 }
 
 /**

@@ -23,8 +23,8 @@ import {
   readTenantRecords,
 } from '../store/export-writes.ts';
 import { purgeTenantRows } from '../store/tenant-tables.ts';
-import type { CallerContext } from './caller.ts';
-import { currentIdentity, type Engine, inSession, maybeIndexTenant } from './engine.ts';
+import { type CallerContext, currentIdentity } from './caller.ts';
+import { type Engine, inSession, maybeIndexTenant } from './engine.ts';
 import { createTenantsApi } from './tenants-api.ts';
 
 export type { ExportHeader, ExportRecord, ExportRecordType } from '../store/export-records.ts';

@@ -7,9 +7,9 @@ import type { Page, User } from '../core/types.ts';
 import type { Queryable } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
 import { type ApiKeyRow, apiKeyColumns, toApiKey } from '../store/key-rows.ts';
-import type { CallerContext } from './caller.ts';
+import { type CallerContext, currentIdentity } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { currentIdentity, type Engine, inSession, type TenantFacts } from './engine.ts';
+import { type Engine, inSession, type TenantFacts } from './engine.ts';
 import { insertUser } from './user-accounts.ts';
 
 /** A presented key that is live: the key, and the caller it stands for (pass it to `strata.as`). */

@@ -5,9 +5,9 @@ import type { Queryable, SessionSettings } from '../store/database.ts';
 import { toStrataError } from '../store/database-errors.ts';
 import { SqlParams } from '../store/sql-params.ts';
 import { buildTenantIndex, dropTenantIndex } from '../store/vector-indexes.ts';
-import type { CallerContext } from './caller.ts';
+import { type CallerContext, currentIdentity } from './caller.ts';
 import { recordModel } from './embedding-model.ts';
-import { currentIdentity, type Engine } from './engine.ts';
+import type { Engine } from './engine.ts';
 
 /** What a re-embed rewrote. */
 export interface ReembedReport {

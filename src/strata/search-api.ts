@@ -11,8 +11,8 @@ import { searchScopes } from '../search/search-rows.ts';
 import type { Queryable } from '../store/database.ts';
 import { listMemories } from '../store/memory-reads.ts';
 import { toMemory } from '../store/memory-tables.ts';
-import type { CallerContext } from './caller.ts';
-import { currentIdentity, type Engine, inSession, type TenantFacts } from './engine.ts';
+import { type CallerContext, currentIdentity } from './caller.ts';
+import { type Engine, inSession, type TenantFacts } from './engine.ts';
 
 /** A search's results. */
 export interface SearchResult {

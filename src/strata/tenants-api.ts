@@ -11,9 +11,9 @@ import { sqlState, toStrataError } from '../store/database-errors.ts';
 import { type TenantRow, tenantColumns, toTenant } from '../store/tenant-rows.ts';
 import { purgeTenantRows } from '../store/tenant-tables.ts';
 import { dropTenantIndex } from '../store/vector-indexes.ts';
-import type { CallerContext } from './caller.ts';
+import { type CallerContext, currentIdentity } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { currentIdentity, type Engine, inSession } from './engine.ts';
+import { type Engine, inSession } from './engine.ts';
 
 /** Fields for creating a tenant. */
 export interface CreateTenantInput {

@@ -4,8 +4,8 @@ import { parseInput, usageReportSchema } from '../core/schemas.ts';
 import type { Identity } from '../core/scope.ts';
 import { estimateCost, type PriceTable, type UsageRow } from '../governance/prices.ts';
 import type { Queryable } from '../store/database.ts';
-import type { CallerContext } from './caller.ts';
-import { currentIdentity, type Engine, inSession } from './engine.ts';
+import { type CallerContext, currentIdentity } from './caller.ts';
+import { type Engine, inSession } from './engine.ts';
 
 /** Usage totals over a period; `estimatedCost` is in the price table's currency. */
 export interface UsageTotals {

@@ -7,9 +7,9 @@ import { enqueueEvent } from '../governance/webhooks.ts';
 import type { Queryable } from '../store/database.ts';
 import { eraseUserMemories } from '../store/erase-user.ts';
 import { isoTime } from '../store/memory-tables.ts';
-import type { CallerContext } from './caller.ts';
+import { type CallerContext, currentIdentity } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { currentIdentity, type Engine, inSession } from './engine.ts';
+import { type Engine, inSession } from './engine.ts';
 import { deleteUser, insertUser, type UserRow, userColumns } from './user-accounts.ts';
 
 /** Users of the caller's tenant. Managing users takes an admin; a user may read itself. */

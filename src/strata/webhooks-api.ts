@@ -19,9 +19,9 @@ import {
 import { createWebhookSchema, webhookPageSchema } from '../governance/webhook-schemas.ts';
 import { webhookPayload } from '../governance/webhooks.ts';
 import type { Queryable } from '../store/database.ts';
-import type { CallerContext } from './caller.ts';
+import { type CallerContext, currentIdentity } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { currentIdentity, type Engine, inSession } from './engine.ts';
+import { type Engine, inSession } from './engine.ts';
 
 /** Fields for creating a webhook. */
 export interface CreateWebhookInput {
