@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './scale-machine.ts';
+import { percentile } from './stats.ts';
 
 /** `cold`: tsx's transform cache disabled, as on the first start after `npm install`. */
 type Launcher = 'node bin/strata.js serve' | 'npm start' | 'node bin/strata.js serve, cold';
@@ -163,11 +164,11 @@ async function measure(tree: Tree, launcher: Launcher, store: RunFigures['store'
   }
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
+const median = (values: readonly number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 const trees: Tree[] = [{ label: values.label, directory: repository }];
 if (values.baseline !== undefined) trees.push({ label: values['baseline-label'], directory: resolve(values.baseline) });

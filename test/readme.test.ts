@@ -1,6 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../src/governance/webhook-signature.ts';
 import { type ChatCompletionsServer, startChatCompletionsServer } from '../src/testing/openai-chat-server.ts';
 import { type ServeProcess, startServe } from './support/serve-process.ts';
+import { type OtlpReceiver, startOtlpReceiver } from './telemetry/otlp-receiver.ts';
 
 /**
  * Every ```sh and ```ts block of README.md runs here as written, twice in a row, in a project
@@ -63,8 +63,7 @@ let project: string;
 let server: ServeProcess;
 let llm: ChatCompletionsServer;
 let environment: NodeJS.ProcessEnv;
-let collector: Server;
-let spansReceived = 0;
+let collector: OtlpReceiver;
 
 function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
@@ -133,15 +132,8 @@ beforeAll(async () => {
   symlinkSync(join(repository, 'bin', 'strata.js'), join(project, 'node_modules', '.bin', 'strata'));
   writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'readme-reader', private: true, type: 'module' })}\n`);
   llm = await startChatCompletionsServer();
-  // What an OpenTelemetry collector's OTLP/HTTP receiver answers: 200 to each batch of spans.
-  collector = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      if (request.url === '/v1/traces') spansReceived += 1;
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((done) => collector.listen(4318, '127.0.0.1', done));
+  // Where the telemetry example sends its spans.
+  collector = await startOtlpReceiver(4318);
   environment = {
     PATH: process.env.PATH ?? '',
     HOME: project,
@@ -173,7 +165,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.kill();
   await llm?.close();
-  await new Promise((done) => collector?.close(done));
+  await collector?.close();
   if (project !== undefined) rmSync(project, { recursive: true, force: true });
 });
 
@@ -196,6 +188,6 @@ describe('README.md', () => {
 
   // Runs after the blocks (tests in a file run in order): the telemetry example flushed its spans.
   it("delivered the telemetry example's spans to the collector it names", () => {
-    expect(spansReceived).toBeGreaterThanOrEqual(2);
+    expect(collector.bodies.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -1,5 +1,5 @@
-import { isStrataError, StrataError } from '../core/errors.ts';
-import { readServedBy } from '../store/served-by.ts';
+import { isStrataError } from '../core/errors.ts';
+import { heldByServerError, readServedBy } from '../store/served-by.ts';
 import { embeddedDirectory, type StrataOptions } from '../strata/options.ts';
 import { type OptionSpecs, oneLine, parseArguments, UsageError } from './args.ts';
 import type { CommandDefinition, CommandOutput } from './command.ts';
@@ -106,14 +106,10 @@ async function runCommand(command: CommandDefinition, argv: readonly string[], i
 function runningServer(command: CommandDefinition, local: StrataOptions): RemoteService | undefined {
   const directory = embeddedDirectory(local);
   const served = directory === undefined ? undefined : readServedBy(directory);
-  if (served === undefined) return undefined;
+  if (directory === undefined || served === undefined) return undefined;
   const name = command.path.join(' ');
   if (name === 'serve' || command.storeOptions !== undefined) {
-    throw new StrataError(
-      'store_locked',
-      `data directory ${directory} is in use by strata serve (process ${served.pid}) at ${served.url}: stop it first, '${name}' runs on the store itself`,
-      { details: { directory, pid: served.pid, url: served.url } },
-    );
+    throw heldByServerError(directory, served, `stop it first, '${name}' runs on the store itself`);
   }
   return { baseUrl: served.url, apiKey: served.apiKey, servedBy: served.pid };
 }

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../core/errors.ts';
 import { processIsAlive, removeOnExit } from './process-files.ts';
-import { readServedBy } from './served-by.ts';
+import { heldByServerError, readServedBy } from './served-by.ts';
 
 /** A held lock; `release` is idempotent. */
 export interface DirectoryLock {
@@ -36,13 +36,17 @@ export function lockDirectory(directory: string): DirectoryLock {
  */
 function lockedError(directory: string, holder: number): StrataError {
   const served = readServedBy(directory);
-  const message =
-    served?.pid === holder
-      ? `data directory ${directory} is in use by strata serve (process ${holder}) at ${served.url}: ` +
-        'talk to that server (the strata CLI does so by itself; from code, createStrataClient with its URL and an API key), ' +
-        'or stop it, or open another data directory'
-      : `data directory ${directory} is in use by process ${holder}: stop it, or open another data directory`;
-  return new StrataError('store_locked', message, {
-    details: { directory, pid: holder, ...(served === undefined ? {} : { url: served.url }) },
-  });
+  if (served?.pid === holder) {
+    return heldByServerError(
+      directory,
+      served,
+      'talk to that server (the strata CLI does so by itself; from code, createStrataClient with its URL and an API key), ' +
+        'or stop it, or open another data directory',
+    );
+  }
+  return new StrataError(
+    'store_locked',
+    `data directory ${directory} is in use by process ${holder}: stop it, or open another data directory`,
+    { details: { directory, pid: holder, ...(served === undefined ? {} : { url: served.url }) } },
+  );
 }

@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StrataError } from '../core/errors.ts';
 import { processIsAlive, removeOnExit } from './process-files.ts';
 
 /**
@@ -41,4 +42,15 @@ export function readServedBy(directory: string): ServedBy | undefined {
   if (!Number.isInteger(pid) || typeof url !== 'string' || !/^https?:\/\//.test(url) || typeof apiKey !== 'string') return undefined;
   if (pid === process.pid || !processIsAlive(pid as number)) return undefined;
   return { pid: pid as number, url, apiKey };
+}
+
+/** `store_locked` for a directory this server holds: which server, where, and `wayOut`. */
+export function heldByServerError(directory: string, served: ServedBy, wayOut: string): StrataError {
+  return new StrataError(
+    'store_locked',
+    `data directory ${directory} is in use by strata serve (process ${served.pid}) at ${served.url}: ${wayOut}`,
+    {
+      details: { directory, pid: served.pid, url: served.url },
+    },
+  );
 }

@@ -47,8 +47,8 @@ interface ExportRequest {
   }>;
 }
 
-/** Starts a receiver on 127.0.0.1, port 0. */
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/** Starts a receiver on 127.0.0.1, on `port` (default 0: any free port). */
+export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const bodies: string[] = [];
   const server = createServer(async (request, response) => {
     const body = await readBody(request);
@@ -59,10 +59,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     }
     response.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${address.port}`,
     bodies,
     spans: () => bodies.flatMap((body) => spansOf(JSON.parse(body) as ExportRequest)),
     close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
