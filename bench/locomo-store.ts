@@ -4,7 +4,7 @@
  * metadata, the session as its conversation id), and `search()` in keyword, vector and hybrid
  * modes for every question of categories 1–4. Hits map back to turns through their metadata,
  * so what is measured is what a caller gets: SQL BM25, pgvector cosine over the offline hash
- * embedder, and the fusion in `src/search/run-search.ts`. Fusion alternatives are scored
+ * embedder, and the fusion in `src/features/search/run-search.ts`. Fusion alternatives are scored
  * offline on the store's own keyword and vector lists (top 100 each).
  *
  * Run: npx tsx bench/locomo-store.ts
@@ -15,10 +15,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { withConversationContext } from '../src/features/search/conversation-context.ts';
+import { weightedReciprocalRankFusion } from '../src/features/search/rrf.ts';
+import { type ScoreNormalisation, scoreFusion } from '../src/features/search/score-fusion.ts';
 import { createStrata, type SearchHit, type SearchMode, type Strata } from '../src/index.ts';
-import { withConversationContext } from '../src/search/conversation-context.ts';
-import { weightedReciprocalRankFusion } from '../src/search/rrf.ts';
-import { type ScoreNormalisation, scoreFusion } from '../src/search/score-fusion.ts';
 import { evaluateRecall, type LocomoConversation, type LocomoDataset, loadLocomo, type RecallReport, turnDocument } from './locomo.ts';
 
 /** Options for {@link runLocomoStoreBench}. */
@@ -345,10 +345,10 @@ function renderReport(dataset: LocomoDataset, results: readonly LocomoStoreBench
 
 const findings = `## Findings and the chosen defaults
 
-- **Keyword = Okapi BM25 in SQL** (\`src/search/bm25.ts\`), over the English \`tsv\` column, OR of the query's lexemes, idf from the caller's visible rows. The ranking it replaced (\`ts_rank_cd\`) gave 48.7 / 57.2 / 64.9 here. BM25 parameters, recall@10: k1 1.2, b 0.75 (textbook) 60.3; k1 0.9, b 0.4 (Anserini's default, chosen) 61.7; b between 0 and 0.5 with k1 0.5–1.2 all gave 61.6–62.3, so nothing finer was tuned. Document length as distinct lexemes or as positions, and average length from the corpus, from the matching rows or a constant: all within 0.1 point. The plain in-memory BM25 reference (\`bench/results/locomo-embedders.md\`) is 59.8 on the same "Speaker: text" turns; PostgreSQL's Snowball stemmer does slightly better than its light stemmer.
+- **Keyword = Okapi BM25 in SQL** (\`src/features/search/bm25.ts\`), over the English \`tsv\` column, OR of the query's lexemes, idf from the caller's visible rows. The ranking it replaced (\`ts_rank_cd\`) gave 48.7 / 57.2 / 64.9 here. BM25 parameters, recall@10: k1 1.2, b 0.75 (textbook) 60.3; k1 0.9, b 0.4 (Anserini's default, chosen) 61.7; b between 0 and 0.5 with k1 0.5–1.2 all gave 61.6–62.3, so nothing finer was tuned. Document length as distinct lexemes or as positions, and average length from the corpus, from the matching rows or a constant: all within 0.1 point. The plain in-memory BM25 reference (\`bench/results/locomo-embedders.md\`) is 59.8 on the same "Speaker: text" turns; PostgreSQL's Snowball stemmer does slightly better than its light stemmer.
 - **Fusion alone cannot lift hybrid much with the offline embedder.** The table above: equal-weight RRF (the previous default) costs 7 points against BM25 alone; weighting the keyword list or fusing normalised scores recovers BM25's level and adds at most 0.3 point. The hash embedder carries no information BM25 lacks (no synonyms, no idf); a real embedding model is where fusion pays.
 - **Conversational context is the gain.** Questions often match the turn that asks ("What did you research?") while the evidence is the reply next to it. Adding to each row half of the best fused score among its neighbours in its conversation (same conversation id, adjacent by creation order, visible to the caller) takes recall@10 from 62.0 to 67.4 with every fused row as an anchor, or 67.3 with the best 2× page size (the default, a third of the lookups), and holds on both halves of the data (68.4 / 66.2). A share of 0.7 scored 0.2 higher; 0.5 was kept so a neighbour never comes close to outranking the direct match it borrows from. It only acts on memories that carry a conversation id.
-- **Defaults** (\`hybridSettings\` in \`src/search/run-search.ts\`): BM25 ÷ list maximum × 0.8 + cosine × 0.2, lists 4× the page size deep (at least 40), conversation context share 0.5 over the best 2× page-size rows.
+- **Defaults** (\`hybridSettings\` in \`src/features/search/run-search.ts\`): BM25 ÷ list maximum × 0.8 + cosine × 0.2, lists 4× the page size deep (at least 40), conversation context share 0.5 over the best 2× page-size rows.
 - **Scale** (measured separately on a 500,000-row tenant built from these turns, 30 questions, limit 10): keyword search reads a 5,000-row sample for statistics, then fetches only the rows of lexemes estimated to fit 10,000 rows plus rows holding every common lexeme; its top 10 reached 98% of the exact BM25 top 10's score (94% of hits at the exact top-10 score). Median latency: server PostgreSQL 15 0.26 s (\`ts_rank_cd\` before: 0.54 s), PGlite 2.1 s (before: 2.8 s). Row-level security keeps the GIN index from evaluating \`tsv @@ query\` (the operator is not LEAKPROOF), so every fetch scans the tenant's rows; with \`ts_match_vq\` marked LEAKPROOF (a superuser migration, not applied) the same queries took 0.07 s on the server and 0.23 s on PGlite.`;
 
 async function main(): Promise<void> {

@@ -56,7 +56,7 @@ function efSearchSection(report: ScaleReport): string[] {
   const lines = [
     '## HNSW recall by ef_search (largest tenant)',
     '',
-    "The largest tenant's index queried directly as the owner (no session setup, no row-level security) at several `hnsw.ef_search` values, to show what recall each buys; compare the library's own setting in `src/search/candidates.ts`.",
+    "The largest tenant's index queried directly as the owner (no session setup, no row-level security) at several `hnsw.ef_search` values, to show what recall each buys; compare the library's own setting in `src/features/search/candidates.ts`.",
     '',
     '| back end | tenant size | ef_search | recall@10 (min) | p50 ms | p99 ms |',
     '|---|---:|---:|---:|---:|---:|',
@@ -134,7 +134,7 @@ function sweepSection(report: ScaleReport): string[] {
   const lines = [
     '## Threshold: exact scan vs per-tenant HNSW index',
     '',
-    "Vector search (k = 10) on single tenants of the given size inside the loaded store: first exact (no index), then through the tenant's own index after `maintenance.buildIndex` (HNSW parameters and `hnsw.ef_search` as the library sets them, see `src/store/vector-indexes.ts` and `src/search/candidates.ts`).",
+    "Vector search (k = 10) on single tenants of the given size inside the loaded store: first exact (no index), then through the tenant's own index after `maintenance.buildIndex` (HNSW parameters and `hnsw.ef_search` as the library sets them, see `src/db/vector-indexes.ts` and `src/features/search/candidates.ts`).",
     '',
     '| back end | tenant size | exact p50 | exact p99 | exact recall | HNSW p50 | HNSW p99 | HNSW recall@10 (min) | index build s |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { defaultPgliteSharedBuffersMb, openPgliteDatabase } from '../src/db/pglite-database.ts';
+import { optionsFromEnvironment } from '../src/env-options.ts';
 import { createHashEmbedder, createStrata } from '../src/index.ts';
-import { defaultPgliteSharedBuffersMb, openPgliteDatabase } from '../src/store/pglite-database.ts';
-import { optionsFromEnvironment } from '../src/strata/env-options.ts';
 import { describeEachStore, storeTargets } from './support/stores.ts';
 
 describeEachStore('opening a store', (target) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signatureHeader } from '../src/governance/webhook-signature.ts';
+import { signatureHeader } from '../src/features/webhooks/webhook-signature.ts';
 import { type ChatCompletionsServer, startChatCompletionsServer } from '../src/testing/openai-chat-server.ts';
 import { type ServeProcess, startServe } from './support/serve-process.ts';
 import { type OtlpReceiver, startOtlpReceiver } from './telemetry/otlp-receiver.ts';

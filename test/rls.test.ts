@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Database } from '../src/db/database.ts';
 import { createStrata, type Strata } from '../src/index.ts';
-import type { Database } from '../src/store/database.ts';
 import { describeEachStore, openRawDatabase } from './support/stores.ts';
 
 describeEachStore('row-level security', (target) => {

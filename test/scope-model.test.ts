@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Database } from '../src/db/database.ts';
 import { type CallerContext, createStrata, type Scope, type Strata } from '../src/index.ts';
-import type { Database } from '../src/store/database.ts';
 import { describeEachStore, openRawDatabase } from './support/stores.ts';
 
 // Ids chosen to collide: prefixes, look-alike punctuation, the same user id in several customers.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Database, Queryable } from '../src/db/database.ts';
+import { vectorCandidates } from '../src/features/search/candidates.ts';
 import { createHashEmbedder, createStrata, type Strata } from '../src/index.ts';
-import { vectorCandidates } from '../src/search/candidates.ts';
-import type { Database, Queryable } from '../src/store/database.ts';
 import { describeEachStore, openRawDatabase } from './support/stores.ts';
 
 const embedder = createHashEmbedder();

@@ -19,7 +19,7 @@ import {
   usageReportSchema,
   verifyAuditSchema,
 } from '../core/schemas.ts';
-import { createWebhookSchema, webhookPageSchema } from '../governance/webhook-schemas.ts';
+import { createWebhookSchema, webhookPageSchema } from '../features/webhooks/webhook-schemas.ts';
 
 /**
  * Where one positional argument of a library method travels in an HTTP request: a path

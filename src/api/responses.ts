@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { apiKeyKinds } from '../core/api-key.ts';
 import { roles, scopes } from '../core/scope.ts';
-import { deliveryFailureReasons } from '../governance/webhook-transport.ts';
+import { deliveryFailureReasons } from '../features/webhooks/webhook-transport.ts';
 
 // What each operation answers, as zod schemas: the OpenAPI document describes responses with
 // them, and the HTTP tests check real responses against them, so the document cannot drift.

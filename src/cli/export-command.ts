@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
-import { splitLines, toJsonLine } from '../store/export-lines.ts';
-import type { ExportRecord, ExportRecordType } from '../store/export-records.ts';
+import type { ExportRecord, ExportRecordType } from '../features/export/index.ts';
+import { splitLines, toJsonLine } from '../features/export/index.ts';
 import { integerOption, stringOption, UsageError } from './args.ts';
 import type { CommandDefinition } from './command.ts';
 import type { CliIo, TextSink } from './io.ts';

@@ -1,6 +1,6 @@
 import { isStrataError } from '../core/errors.ts';
-import { heldByServerError, readServedBy } from '../store/served-by.ts';
-import { embeddedDirectory, type StrataOptions } from '../strata/options.ts';
+import { heldByServerError, readServedBy } from '../db/served-by.ts';
+import { embeddedDirectory, type StrataOptions } from '../options.ts';
 import { type OptionSpecs, oneLine, parseArguments, UsageError } from './args.ts';
 import type { CommandDefinition, CommandOutput } from './command.ts';
 import { commands, resolveCommand } from './commands.ts';

@@ -1,9 +1,9 @@
 import { createStrataClient } from '../client/create-client.ts';
 import type { Role } from '../core/scope.ts';
-import type { CallerContext } from '../strata/caller.ts';
-import type { Strata } from '../strata/create-strata.ts';
-import { optionsFromEnvironment } from '../strata/env-options.ts';
-import type { StrataOptions } from '../strata/options.ts';
+import type { Strata } from '../create-strata.ts';
+import { optionsFromEnvironment } from '../env-options.ts';
+import type { CallerContext } from '../kernel/caller.ts';
+import type { StrataOptions } from '../options.ts';
 import { type OptionSpecs, type OptionValues, stringOption, UsageError } from './args.ts';
 import type { StrataHandle } from './command.ts';
 import type { callerOptions } from './common-options.ts';
@@ -86,7 +86,7 @@ export function openRemote(service: RemoteService, context: CallerContext): Open
 /** Opens the store and binds the caller, closing the store again if binding fails. */
 export async function openStore(options: StrataOptions, context: CallerContext): Promise<OpenedStore> {
   // Loaded only here: a command sent to a service never pays for the embedded database's modules.
-  const { createStrata } = await import('../strata/create-strata.ts');
+  const { createStrata } = await import('../create-strata.ts');
   const store = await createStrata(options);
   try {
     return { store, caller: Object.keys(context).length === 0 ? store : store.as(context) };

@@ -1,9 +1,9 @@
 import { actingHeaders } from '../api/headers.ts';
 import { type Operation, operations } from '../api/operations.ts';
 import { httpStatusByCode, StrataError, type StrataErrorCode } from '../core/errors.ts';
-import type { CallerContext } from '../strata/caller.ts';
-import type { Strata } from '../strata/create-strata.ts';
-import type { KeysApi } from '../strata/keys-api.ts';
+import type { Strata } from '../create-strata.ts';
+import type { KeysApi } from '../features/keys/index.ts';
+import type { CallerContext } from '../kernel/caller.ts';
 import { createExportClient, type ExportClient } from './export-client.ts';
 
 /** Options of {@link createStrataClient}. */

@@ -1,6 +1,6 @@
 import { StrataError } from '../core/errors.ts';
-import { splitLines, toJsonLine } from '../store/export-lines.ts';
-import type { ExportRecord, ImportReport, ImportSource } from '../strata/export-api.ts';
+import type { ExportRecord, ImportReport, ImportSource } from '../features/export/index.ts';
+import { splitLines, toJsonLine } from '../features/export/index.ts';
 
 /** Tenant export and import over HTTP: the export streams in, the import streams out. */
 export interface ExportClient {

@@ -2,8 +2,8 @@ import { actingHeaders } from '../api/headers.ts';
 import { type ApiKey, hashApiKey, parseApiKey } from '../core/api-key.ts';
 import { StrataError } from '../core/errors.ts';
 import { outranks, type Role, roles } from '../core/scope.ts';
-import type { CallerContext } from '../strata/caller.ts';
-import type { Strata } from '../strata/create-strata.ts';
+import type { Strata } from '../create-strata.ts';
+import type { CallerContext } from '../kernel/caller.ts';
 
 /** The caller of a request: what its key stands for, narrowed by the acting headers. */
 export type KeyCaller = CallerContext & { keyId: string; keyHash: string };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type Operation, operations } from '../api/operations.ts';
 import { invalidInput, StrataError } from '../core/errors.ts';
-import type { Strata } from '../strata/create-strata.ts';
+import type { Strata } from '../create-strata.ts';
 import { bearerTokenMatches } from '../telemetry/metrics-token.ts';
 import { prometheusContentType } from '../telemetry/prometheus.ts';
 import type { Telemetry } from '../telemetry/types.ts';

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidInput, StrataError } from '../core/errors.ts';
-import { splitLines, toJsonLines } from '../store/export-lines.ts';
-import type { Strata } from '../strata/create-strata.ts';
+import type { Strata } from '../create-strata.ts';
+import { splitLines, toJsonLines } from '../features/export/index.ts';
 
 /** The media type of an export file: one JSON record per line. */
 export const ndjsonType = 'application/x-ndjson';

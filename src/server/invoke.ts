@@ -1,7 +1,7 @@
 import { type ArgumentPlace, isJsonQueryField, type Operation } from '../api/operations.ts';
 import { invalidInput, StrataError } from '../core/errors.ts';
-import type { CallerContext } from '../strata/caller.ts';
-import type { Strata } from '../strata/create-strata.ts';
+import type { Strata } from '../create-strata.ts';
+import type { CallerContext } from '../kernel/caller.ts';
 import type { Headers } from './auth.ts';
 
 /** The parts of an HTTP request an operation reads. */

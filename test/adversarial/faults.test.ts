@@ -264,7 +264,7 @@ describe('PostgreSQL failing under load (a temporary cluster of our own)', () =>
     60_000,
   );
 
-  // A borrowed pg client that loses its connection emits 'error'; src/store/postgres-database.ts records it
+  // A borrowed pg client that loses its connection emits 'error'; src/db/postgres-database.ts records it
   // instead of letting it crash the process (it once did: PostgreSQL restart, failover, pg_terminate_backend).
   it.skipIf(skipReason !== undefined)(
     'keeps `strata serve` running when PostgreSQL terminates its connection mid-request',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
 import { createHashEmbedder, createStrata, type MetadataFilter, type SearchHit, type SearchMode, type Strata } from '../../src/index.ts';
-import type { Database } from '../../src/store/database.ts';
 import { describeEachStore, openRawDatabase, type StoreTarget } from '../support/stores.ts';
 
 // test/vector-routing.test.ts proves a 5-row tenant beside a 1,500-row tenant; this scales the

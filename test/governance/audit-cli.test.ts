@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { bar, sparkline } from '../../src/cli/usage-command.ts';
+import { openPgliteDatabase } from '../../src/db/pglite-database.ts';
 import { createStrata, type UsageReport } from '../../src/index.ts';
-import { openPgliteDatabase } from '../../src/store/pglite-database.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';
 import { storeTargets } from '../support/stores.ts';
 

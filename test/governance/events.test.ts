@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startWebhookDispatcher, type WebhookDispatcher } from '../../src/governance/webhook-dispatcher.ts';
+import type { Database } from '../../src/db/database.ts';
+import { startWebhookDispatcher, type WebhookDispatcher } from '../../src/features/webhooks/webhook-dispatcher.ts';
 import { createStrata, type Strata } from '../../src/index.ts';
-import type { Database } from '../../src/store/database.ts';
 import { describeEachStore, openRawDatabase } from '../support/stores.ts';
-import { type Receiver, startReceiver } from './webhooks-receiver.ts';
+import { type Receiver, startReceiver } from '../support/webhooks-receiver.ts';
 
 // The governance events, end to end: raised by real operations, delivered to a real receiver.
 describeEachStore('governance events', (target) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { tenantTablesChildrenFirst } from '../../src/db/tenant-tables.ts';
 import { createStrata, type Strata } from '../../src/index.ts';
-import type { Database } from '../../src/store/database.ts';
-import { tenantTablesChildrenFirst } from '../../src/store/tenant-tables.ts';
 import { describeEachStore, openRawDatabase } from '../support/stores.ts';
 
 /** Rows of `tenantId` in every table with a tenant_id column, read from the catalog as the owner. */

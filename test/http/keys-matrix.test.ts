@@ -6,7 +6,7 @@ import { comparableProblem, expectProblem, type HttpRequest, type HttpResponse, 
 
 // Who may do what over HTTP: every kind of API key (and the acting headers that narrow it)
 // against the operations that matter for isolation. The expectations follow the library's
-// rules (src/strata/*-api.ts, src/core/scope.ts, narrow() in src/server/auth.ts):
+// rules (src/features/*/*-api.ts, src/core/scope.ts, narrow() in src/server/auth.ts):
 // - tenants and maintenance belong to the operator (and tenants also to client admins); any
 //   caller inside a tenant is refused, even the operator acting in one (it acts as that
 //   tenant's admin);

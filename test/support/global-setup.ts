@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { build, needsBuild } from '../../bin/build.js';
-import { migrate } from '../../src/store/migrate.ts';
-import { openPgliteDatabase } from '../../src/store/pglite-database.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { openPgliteDatabase } from '../../src/db/pglite-database.ts';
 
 /**
  * Compiles dist/ when the sources changed (the tests that start `bin/strata.js` run it), then

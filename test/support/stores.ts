@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, inject } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { openPgliteDatabase } from '../../src/db/pglite-database.ts';
+import { openPostgresDatabase } from '../../src/db/postgres-database.ts';
 import { createStrata, type Strata, type StrataOptions } from '../../src/index.ts';
-import type { Database } from '../../src/store/database.ts';
-import { migrate } from '../../src/store/migrate.ts';
-import { openPgliteDatabase } from '../../src/store/pglite-database.ts';
-import { openPostgresDatabase } from '../../src/store/postgres-database.ts';
 
 /** A storage back end the contract suite runs against. */
 export interface StoreTarget {

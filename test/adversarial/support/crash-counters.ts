@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { openPgliteDatabase } from '../../../src/store/pglite-database.ts';
+import { openPgliteDatabase } from '../../../src/db/pglite-database.ts';
 
 /** What the tenant's usage counter says, what the table holds, and chunks whose parent is gone. */
 export interface StoreCounters {

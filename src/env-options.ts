@@ -1,0 +1,75 @@
+import { StrataError } from './core/errors.ts';
+import { isOpaqueId } from './core/ids.ts';
+import { priceTableFromEnvironment } from './kernel/prices.ts';
+import { createEmbedderFromEnvironment } from './models/embedder-from-env.ts';
+import type { StrataOptions } from './options.ts';
+
+/**
+ * Reads `STRATA_*` variables and `DATABASE_URL` into options, rejecting bad values with a
+ * `misconfigured` error that names the variable.
+ */
+export function optionsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): StrataOptions {
+  const options: StrataOptions = {};
+  const text = (name: string) => {
+    const value = environment[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const integer = (name: string, minimum: number) => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < minimum) throw misconfigured(name, `must be an integer >= ${minimum}`);
+    return parsed;
+  };
+  const id = (name: string) => {
+    const value = text(name);
+    if (value !== undefined && !isOpaqueId(value)) throw misconfigured(name, 'must be 1-255 characters of letters, digits and . _ : | -');
+    return value;
+  };
+  const dataDir = text('STRATA_DATA_DIR');
+  if (dataDir !== undefined) options.dataDir = dataDir;
+  const databaseUrl = text('DATABASE_URL');
+  if (databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw misconfigured('DATABASE_URL', 'must start with postgres:// or postgresql://');
+    options.databaseUrl = databaseUrl;
+  }
+  const multitenancy = text('STRATA_MULTITENANCY');
+  if (multitenancy !== undefined) {
+    if (!['true', 'false'].includes(multitenancy)) throw misconfigured('STRATA_MULTITENANCY', 'must be true or false');
+    options.multitenancy = multitenancy === 'true';
+  }
+  const defaultTenant = id('STRATA_DEFAULT_TENANT');
+  if (defaultTenant !== undefined) options.defaultTenant = defaultTenant;
+  const defaultClient = id('STRATA_DEFAULT_CLIENT');
+  if (defaultClient !== undefined) options.defaultClient = defaultClient;
+  const defaultPlan = text('STRATA_DEFAULT_PLAN');
+  if (defaultPlan !== undefined) {
+    if (!/^[a-z][a-z0-9-]{0,63}$/.test(defaultPlan)) throw misconfigured('STRATA_DEFAULT_PLAN', 'must be a plan name like starter');
+    options.defaultPlan = defaultPlan;
+  }
+  const role = text('STRATA_DB_ROLE');
+  if (role !== undefined) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw misconfigured('STRATA_DB_ROLE', 'must be a lowercase SQL identifier');
+    options.databaseRole = role;
+  }
+  const poolSize = integer('STRATA_DB_POOL_SIZE', 1);
+  if (poolSize !== undefined) options.poolSize = poolSize;
+  const timeout = integer('STRATA_STATEMENT_TIMEOUT_MS', 1);
+  if (timeout !== undefined) options.statementTimeoutMs = timeout;
+  const sharedBuffers = integer('STRATA_PGLITE_SHARED_BUFFERS_MB', 1);
+  // PGlite's WASM heap ends at 2 GiB; a buffer pool near it could not start.
+  if (sharedBuffers !== undefined && sharedBuffers > 1024) throw misconfigured('STRATA_PGLITE_SHARED_BUFFERS_MB', 'must be at most 1024');
+  if (sharedBuffers !== undefined) options.pgliteSharedBuffersMb = sharedBuffers;
+  const threshold = integer('STRATA_VECTOR_INDEX_THRESHOLD', 1);
+  if (threshold !== undefined) options.vectorIndexThreshold = threshold;
+  const prices = priceTableFromEnvironment(environment);
+  if (prices !== undefined) options.prices = prices;
+  const embedder = createEmbedderFromEnvironment(environment);
+  if (embedder !== undefined) options.embedder = embedder;
+  return options;
+}
+
+/** A configuration error naming the variable. */
+export function misconfigured(name: string, problem: string): StrataError {
+  return new StrataError('misconfigured', `${name}: ${problem}`, { details: { variable: name } });
+}

@@ -1,0 +1,226 @@
+import type { Queryable } from '../../db/database.ts';
+import { isoTime } from '../../db/memory-tables.ts';
+import { addUsage } from '../../kernel/usage-counters.ts';
+import type { ExportBodyRecord } from './export-records.ts';
+
+type RecordOf<T extends ExportBodyRecord['type']> = Extract<ExportBodyRecord, { type: T }>;
+
+/** One column of an array insert: its name, the SQL type of its array, and a value per row. */
+type ArrayColumn = [name: string, type: string, values: unknown[]];
+
+/**
+ * Inserts rows for `tenantId` by unnesting one array per column: a batch is one round trip.
+ * jsonb and vector values travel as text and are cast per row.
+ */
+async function insertArrays(db: Queryable, table: string, tenantId: string, columns: readonly ArrayColumn[], suffix = ''): Promise<number> {
+  const rows = columns[0]?.[2].length ?? 0;
+  if (rows === 0) return 0;
+  const arrays = columns.map(([, type], index) => `$${index + 2}::${type === 'jsonb' || type === 'vector' ? 'text' : type}[]`);
+  const selected = columns.map(([, type], index) => (type === 'jsonb' || type === 'vector' ? `x.c${index}::${type}` : `x.c${index}`));
+  const aliases = columns.map((_, index) => `c${index}`).join(', ');
+  const result = await db.query(
+    `INSERT INTO ${table} (tenant_id, ${columns.map(([name]) => name).join(', ')})
+     SELECT $1, ${selected.join(', ')} FROM unnest(${arrays.join(', ')}) AS x(${aliases}) ${suffix}`,
+    [tenantId, ...columns.map(([, , values]) => values)],
+  );
+  return result.affectedRows;
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+
+/** Inserts imported users and counts them in the tenant's usage. */
+export async function insertImportedUsers(db: Queryable, tenantId: string, users: readonly RecordOf<'user'>[]): Promise<void> {
+  const inserted = await insertArrays(db, 'users', tenantId, [
+    ['user_id', 'text', users.map((user) => user.id)],
+    ['role', 'text', users.map((user) => user.role)],
+    ['metadata', 'jsonb', users.map((user) => json(user.metadata))],
+    ['created_at', 'timestamptz', users.map((user) => user.createdAt)],
+  ]);
+  await db.query('UPDATE tenant_usage SET user_count = user_count + $2 WHERE tenant_id = $1', [tenantId, inserted]);
+}
+
+/**
+ * Inserts imported memory rows as they were (ids, embeddings, versions, timestamps, expiry)
+ * and adds them to the tenant's counters the way a create would: a top-level row counts as a
+ * memory with its content's bytes; every row with an embedding is searchable.
+ */
+export async function insertImportedMemories(
+  db: Queryable,
+  tenantId: string,
+  memories: readonly RecordOf<'memory'>[],
+  now: Date,
+): Promise<number> {
+  await insertArrays(db, 'memories', tenantId, [
+    ['memory_id', 'uuid', memories.map((memory) => memory.id)],
+    ['kind', 'text', memories.map((memory) => memory.kind)],
+    ['parent_id', 'uuid', memories.map((memory) => memory.parentId)],
+    ['chunk_index', 'int4', memories.map((memory) => memory.chunkIndex)],
+    ['chunk_count', 'int4', memories.map((memory) => memory.chunkCount)],
+    ['scope', 'text', memories.map((memory) => memory.scope)],
+    ['user_id', 'text', memories.map((memory) => memory.userId)],
+    ['document_type', 'text', memories.map((memory) => memory.documentType)],
+    ['content', 'text', memories.map((memory) => memory.content)],
+    ['content_hash', 'text', memories.map((memory) => memory.contentHash)],
+    ['metadata', 'jsonb', memories.map((memory) => json(memory.metadata))],
+    ['agent_id', 'text', memories.map((memory) => memory.agentId)],
+    ['conversation_id', 'text', memories.map((memory) => memory.conversationId)],
+    ['version', 'int4', memories.map((memory) => memory.version)],
+    ['embedding', 'vector', memories.map((memory) => (memory.embedding === null ? null : json(memory.embedding)))],
+    ['embedding_model', 'text', memories.map((memory) => memory.embeddingModel)],
+    ['created_at', 'timestamptz', memories.map((memory) => memory.createdAt)],
+    ['updated_at', 'timestamptz', memories.map((memory) => memory.updatedAt)],
+    ['expires_at', 'timestamptz', memories.map((memory) => memory.expiresAt)],
+  ]);
+  const top = memories.filter((memory) => memory.kind !== 'chunk');
+  // No limits: the operator recreates a tenant that fitted them; the counters are what matters.
+  return addUsage(
+    db,
+    { identity: { tenantId, clientId: '', role: 'platform' }, now },
+    {
+      memories: top.length,
+      searchable: memories.filter((memory) => memory.kind !== 'document').length,
+      bytes: top.reduce((total, memory) => total + Buffer.byteLength(memory.content), 0),
+    },
+  );
+}
+
+/** Inserts imported history rows. */
+export async function insertImportedHistory(db: Queryable, tenantId: string, rows: readonly RecordOf<'history'>[]): Promise<void> {
+  await insertArrays(db, 'memory_history', tenantId, [
+    ['memory_id', 'uuid', rows.map((row) => row.memoryId)],
+    ['version', 'int4', rows.map((row) => row.version)],
+    ['user_id', 'text', rows.map((row) => row.userId)],
+    ['document_type', 'text', rows.map((row) => row.documentType)],
+    ['content', 'text', rows.map((row) => row.content)],
+    ['metadata', 'jsonb', rows.map((row) => json(row.metadata))],
+    ['replaced_at', 'timestamptz', rows.map((row) => row.replacedAt)],
+  ]);
+}
+
+/** Inserts imported usage, storage and notice rows (the tenant's usage history). */
+export async function insertImportedUsageRows(
+  db: Queryable,
+  tenantId: string,
+  records: readonly RecordOf<'usage_daily' | 'storage_daily' | 'notice'>[],
+): Promise<void> {
+  const usage = records.filter((record): record is RecordOf<'usage_daily'> => record.type === 'usage_daily');
+  const storage = records.filter((record): record is RecordOf<'storage_daily'> => record.type === 'storage_daily');
+  const notices = records.filter((record): record is RecordOf<'notice'> => record.type === 'notice');
+  await insertArrays(
+    db,
+    'usage_daily',
+    tenantId,
+    [
+      ['day', 'date', usage.map((row) => row.day)],
+      ['operation', 'text', usage.map((row) => row.operation)],
+      ['model', 'text', usage.map((row) => row.model)],
+      ['calls', 'int8', usage.map((row) => row.calls)],
+      ['errors', 'int8', usage.map((row) => row.errors)],
+      ['embedding_tokens', 'int8', usage.map((row) => row.embeddingTokens)],
+      ['llm_tokens', 'int8', usage.map((row) => row.llmTokens)],
+    ],
+    'ON CONFLICT DO NOTHING',
+  );
+  await insertArrays(
+    db,
+    'storage_daily',
+    tenantId,
+    [
+      ['day', 'date', storage.map((row) => row.day)],
+      ['memories', 'int8', storage.map((row) => row.memories)],
+      ['bytes', 'int8', storage.map((row) => row.bytes)],
+      // Today's figure was just written by the memory inserts, from the new tenant's own counters.
+    ],
+    'ON CONFLICT DO NOTHING',
+  );
+  await insertArrays(
+    db,
+    'tenant_notices',
+    tenantId,
+    [
+      ['notice', 'text', notices.map((row) => row.notice)],
+      ['period', 'text', notices.map((row) => row.period)],
+      ['created_at', 'timestamptz', notices.map((row) => row.createdAt)],
+    ],
+    'ON CONFLICT DO NOTHING',
+  );
+}
+
+/** Reads the tenant record and its usage counters, the first records of an export. */
+export async function readTenantRecords(db: Queryable, tenantId: string): Promise<[RecordOf<'tenant'>, RecordOf<'usage'>] | null> {
+  const tenants = await db.query<Record<string, unknown>>(
+    `SELECT t.tenant_id, t.client_id, t.name, t.plan, t.status, t.settings, t.limits, t.created_at, t.updated_at,
+       coalesce(u.memory_count, 0)::text AS memory_count, coalesce(u.searchable_count, 0)::text AS searchable_count,
+       coalesce(u.content_bytes, 0)::text AS content_bytes, coalesce(u.user_count, 0)::text AS user_count
+     FROM tenants t LEFT JOIN tenant_usage u ON u.tenant_id = t.tenant_id WHERE t.tenant_id = $1`,
+    [tenantId],
+  );
+  const row = tenants.rows[0];
+  if (row === undefined) return null;
+  return [
+    {
+      type: 'tenant',
+      id: row.tenant_id as string,
+      clientId: row.client_id as string,
+      name: (row.name as string | null) ?? null,
+      plan: row.plan as string,
+      status: row.status as string,
+      settings: row.settings as never,
+      limits: row.limits as never,
+      createdAt: isoTime(row.created_at as Date),
+      updatedAt: isoTime(row.updated_at as Date),
+    },
+    {
+      type: 'usage',
+      memoryCount: Number(row.memory_count),
+      searchableCount: Number(row.searchable_count),
+      contentBytes: Number(row.content_bytes),
+      userCount: Number(row.user_count),
+    },
+  ];
+}
+
+/** A reference from an imported record to a row that is neither stored nor in the same batch. */
+export interface DanglingReference {
+  /** Index of the record in the batch. */
+  index: number;
+  field: 'userId' | 'parentId' | 'memoryId';
+  kind: 'user' | 'memory';
+  id: string;
+}
+
+/**
+ * After a batch failed a foreign key check (SQLSTATE 23503), finds the first record whose user
+ * or memory does not exist in `tenantId` — so the error can name its line and field instead of
+ * a constraint. Runs in a fresh transaction; the batch's own rows count as present.
+ */
+export async function findDanglingReference(
+  db: Queryable,
+  tenantId: string,
+  records: readonly ExportBodyRecord[],
+): Promise<DanglingReference | null> {
+  const references = records.flatMap((record, index): DanglingReference[] => {
+    if (record.type === 'memory') {
+      return [
+        ...(record.userId === null ? [] : [{ index, field: 'userId' as const, kind: 'user' as const, id: record.userId }]),
+        ...(record.parentId === null ? [] : [{ index, field: 'parentId' as const, kind: 'memory' as const, id: record.parentId }]),
+      ];
+    }
+    if (record.type === 'history') return [{ index, field: 'memoryId', kind: 'memory', id: record.memoryId }];
+    return [];
+  });
+  const wanted = (kind: DanglingReference['kind']) => [...new Set(references.filter((ref) => ref.kind === kind).map((ref) => ref.id))];
+  const users = await db.query<{ id: string }>('SELECT user_id AS id FROM users WHERE tenant_id = $1 AND user_id = ANY ($2::text[])', [
+    tenantId,
+    wanted('user'),
+  ]);
+  const memories = await db.query<{ id: string }>(
+    'SELECT memory_id::text AS id FROM memories WHERE tenant_id = $1 AND memory_id = ANY ($2::uuid[])',
+    [tenantId, wanted('memory')],
+  );
+  const present = {
+    user: new Set([...users.rows.map((row) => row.id), ...records.flatMap((record) => (record.type === 'user' ? [record.id] : []))]),
+    memory: new Set([...memories.rows.map((row) => row.id), ...records.flatMap((record) => (record.type === 'memory' ? [record.id] : []))]),
+  };
+  return references.find((ref) => !present[ref.kind].has(ref.id)) ?? null;
+}

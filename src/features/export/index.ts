@@ -1,0 +1,14 @@
+// The export feature's public face: what other features, the composition root and the surfaces may import.
+export {
+  createExportApi,
+  type ExportApi,
+  type ExportHeader,
+  type ExportOptions,
+  type ExportProgress,
+  type ExportRecord,
+  type ExportRecordType,
+  type ImportOptions,
+  type ImportReport,
+  type ImportSource,
+} from './export-api.ts';
+export { splitLines, toJsonLine, toJsonLines } from './export-lines.ts';

@@ -1,0 +1,295 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { StrataError } from '../core/errors.ts';
+import type { Limits } from '../core/plans.ts';
+import type { Identity } from '../core/scope.ts';
+import type { Queryable } from '../db/database.ts';
+import type { EmbeddingProvider } from '../models/embedding-provider.ts';
+import { type AuditEntry, appendPlatformEntry, appendTenantEntry, type MeterReading } from './audit-chain.ts';
+import { type CallerContext, currentIdentity } from './caller.ts';
+import type { Engine } from './engine.ts';
+import { estimateCost } from './prices.ts';
+import { notifyOnce } from './quota.ts';
+import { limitExceeded, rateLimited } from './rate-limiter.ts';
+
+/** What one library call has done so far: filled in as it runs, written to the audit log and the meter. */
+export interface OperationState {
+  action: string;
+  identity: Identity;
+  targetIds: Set<string>;
+  embeddingTokens: number;
+  requestId: string | null;
+  keyId: string | null;
+  /** Set once a transaction of this call carries its audit entry (reset if that transaction fails). */
+  claimed: boolean;
+  /** True once that transaction committed. */
+  recorded: boolean;
+  /** The tenant's size class, from the facts its session read. */
+  sizeClass: string;
+  /** Whether the rate limiter admitted the call (a refused call is not audited: it did no work). */
+  admitted: boolean;
+  /** Whether the caller's client is known (from a key or an explicit context) rather than defaulted. */
+  clientKnown: boolean;
+}
+
+/** Carries the current operation through its awaits. */
+export type OperationStore = AsyncLocalStorage<OperationState>;
+
+/** A fresh operation store for one Strata instance. */
+export function createOperationStore(): OperationStore {
+  return new AsyncLocalStorage<OperationState>();
+}
+
+/** Operations that are plumbing rather than a caller's request: not audited, metered or rate limited. */
+const plumbing = new Set(['keys.authenticate']);
+
+/**
+ * Wraps every method of `api` so each call is rate limited, traced, audited and metered.
+ * `prefix` names the API (`memories` gives actions `memories.create`, ...); '' for root methods.
+ */
+export function governApi<T extends object>(engine: Engine, bound: CallerContext | undefined, prefix: string, api: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(api)) {
+    const action = prefix === '' ? name : `${prefix}.${name}`;
+    if (typeof member !== 'function' || plumbing.has(action)) {
+      wrapped[name] = member;
+      continue;
+    }
+    wrapped[name] = (...args: unknown[]) => runOperation(engine, bound, action, args, () => member.apply(api, args));
+  }
+  return wrapped as T;
+}
+
+async function runOperation<T>(
+  engine: Engine,
+  bound: CallerContext | undefined,
+  action: string,
+  args: unknown[],
+  call: () => Promise<T>,
+): Promise<T> {
+  let identity: Identity & { clientKnown: boolean };
+  try {
+    identity = currentIdentity(engine, bound);
+  } catch {
+    return call(); // The call itself reports the bad context.
+  }
+  const context = bound ?? engine.contexts.getStore() ?? {};
+  const op: OperationState = {
+    action,
+    identity,
+    targetIds: new Set(typeof args[0] === 'string' ? [args[0]] : []),
+    embeddingTokens: 0,
+    requestId: context.requestId ?? null,
+    keyId: context.keyId ?? null,
+    claimed: false,
+    recorded: false,
+    sizeClass: identity.tenantId === undefined ? 'none' : 'unknown',
+    admitted: false,
+    clientKnown: identity.clientKnown,
+  };
+  const tenantId = identity.tenantId;
+  return engine.telemetry.operation({ action, identity, args, sizeClass: () => op.sizeClass }, async () => {
+    const release = tenantId === undefined ? () => undefined : engine.limiter.admit(tenantId, engine.tenantLimits.get(tenantId));
+    op.admitted = true;
+    try {
+      return await engine.operations.run(op, call);
+    } catch (error) {
+      // Also after a transaction of the call recorded it: the call as a whole failed, and the log says so.
+      await recordFailure(engine, op, error);
+      throw error;
+    } finally {
+      release();
+    }
+  });
+}
+
+/** Adds ids the current operation touched (created, read, returned) to its audit entry. */
+export function noteTargets(engine: Engine, ids: Iterable<string>): void {
+  const op = engine.operations.getStore();
+  if (op === undefined) return;
+  for (const id of ids) op.targetIds.add(id);
+}
+
+/** An embedding provider that counts (estimated) tokens into the current operation: about four characters per token. */
+export function meteredEmbedder(provider: EmbeddingProvider, operations: OperationStore): EmbeddingProvider {
+  return {
+    model: provider.model,
+    dimensions: provider.dimensions,
+    async embed(texts, options) {
+      const vectors = await provider.embed(texts, options);
+      const op = operations.getStore();
+      if (op !== undefined) op.embeddingTokens += texts.reduce((total, text) => total + Math.ceil(text.length / 4), 0);
+      return vectors;
+    },
+  };
+}
+
+const entryOf = (engine: Engine, op: OperationState, outcome: 'ok' | 'error', errorCode: string | null): AuditEntry => ({
+  ...(op.identity.tenantId === undefined ? {} : { tenantId: op.identity.tenantId }),
+  at: engine.now().toISOString(),
+  actorRole: op.identity.role,
+  actorClient: op.identity.clientId,
+  actorUser: op.identity.userId ?? null,
+  keyId: op.keyId,
+  action: op.action,
+  targetIds: [...op.targetIds],
+  outcome,
+  errorCode,
+  requestId: op.requestId,
+});
+
+/** The day's UTC date and the seconds until the next UTC midnight. */
+function dayOf(now: Date): { day: string; secondsLeft: number } {
+  const day = now.toISOString().slice(0, 10);
+  const midnight = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
+  return { day, secondsLeft: Math.max(1, Math.ceil((midnight - now.getTime()) / 1000)) };
+}
+
+/**
+ * Called by a session transaction as its work finishes: the first transaction of an operation
+ * carries its audit entry and meter update. Per-period quotas are checked on the exact counts the
+ * update returns; exceeding one throws, which rolls the whole operation back.
+ */
+export async function recordInTransaction(
+  engine: Engine,
+  db: Queryable,
+  tenantId: string | undefined,
+  limits: Limits | undefined,
+): Promise<(() => void) | undefined> {
+  const op = engine.operations.getStore();
+  if (op === undefined || op.claimed) return undefined;
+  op.claimed = true;
+  // The session decides the chain: an administrator's call about a tenant extends the platform chain.
+  if (tenantId === undefined) {
+    await appendPlatformEntry(db, { ...entryOf(engine, op, 'ok', null), tenantId: undefined });
+  } else {
+    const now = engine.now();
+    const reading = await appendTenantEntry(
+      db,
+      { ...entryOf(engine, op, 'ok', null), tenantId },
+      {
+        day: dayOf(now).day,
+        operation: op.action,
+        model: op.embeddingTokens > 0 ? engine.embedder.model : '',
+        calls: 1,
+        errors: 0,
+        embeddingTokens: op.embeddingTokens,
+        llmTokens: 0,
+      },
+    );
+    checkPeriodQuotas(tenantId, reading, limits, now);
+    await noticeBudget(engine, db, tenantId, reading, op.embeddingTokens, limits, now);
+  }
+  // The caller marks the operation recorded once the transaction commits.
+  return () => {
+    op.recorded = true;
+  };
+}
+
+/** Releases the claim of a transaction that failed, so the failure entry is written instead. */
+export function releaseClaim(engine: Engine): void {
+  const op = engine.operations.getStore();
+  if (op !== undefined && !op.recorded) op.claimed = false;
+}
+
+function checkPeriodQuotas(tenantId: string, reading: MeterReading, limits: Limits | undefined, now: Date): void {
+  const calls = limits?.apiCallsPerDay ?? null;
+  if (calls !== null && reading.dayCalls > calls) {
+    throw rateLimited(tenantId, 'apiCallsPerDay', reading.dayCalls - 1, calls, dayOf(now).secondsLeft);
+  }
+  const tokens = limits?.tokensPerMonth ?? null;
+  if (tokens !== null && reading.monthTokens > tokens) throw limitExceeded(tenantId, 'tokensPerMonth', reading.monthTokens, tokens);
+}
+
+/**
+ * Queues `budget.exceeded` (once a month) when this call takes the month's estimated cost past
+ * the tenant's `monthlyBudget`: the month's calls and tokens priced at the store's embedding
+ * model. Only the crossing call costs a statement; calls after it do not.
+ */
+async function noticeBudget(
+  engine: Engine,
+  db: Queryable,
+  tenantId: string,
+  reading: MeterReading,
+  tokens: number,
+  limits: Limits | undefined,
+  now: Date,
+) {
+  const budget = limits?.monthlyBudget ?? null;
+  if (budget === null) return;
+  const costOf = (calls: number, embeddingTokens: number) =>
+    estimateCost([{ model: engine.embedder.model, calls, embeddingTokens, llmTokens: 0 }], engine.prices).cost;
+  const cost = costOf(reading.monthCalls, reading.monthTokens);
+  if (cost <= budget || costOf(reading.monthCalls - 1, reading.monthTokens - tokens) > budget) return;
+  await notifyOnce(db, tenantId, 'budget.exceeded', 'monthlyBudget', now, { current: cost, maximum: budget });
+}
+
+/**
+ * Refuses early, before any work, a call the meter already shows over a per-period quota
+ * (the exact check still runs when the call is recorded).
+ */
+export function refuseOverQuota(
+  engine: Engine,
+  tenantId: string,
+  meter: { day: string | null; dayCalls: number; month: string | null; monthTokens: number },
+  limits: Limits,
+): void {
+  const op = engine.operations.getStore();
+  if (op === undefined || op.claimed) return;
+  const now = engine.now();
+  const { day, secondsLeft } = dayOf(now);
+  if (limits.apiCallsPerDay !== null && meter.day === day && meter.dayCalls >= limits.apiCallsPerDay) {
+    throw rateLimited(tenantId, 'apiCallsPerDay', meter.dayCalls, limits.apiCallsPerDay, secondsLeft);
+  }
+  const month = `${day.slice(0, 7)}-01`;
+  const used = meter.month === month ? meter.monthTokens : 0;
+  if (limits.tokensPerMonth !== null && used + op.embeddingTokens > limits.tokensPerMonth) {
+    throw limitExceeded(tenantId, 'tokensPerMonth', used + op.embeddingTokens, limits.tokensPerMonth);
+  }
+}
+
+/** Writes the audit entry of a failed operation in its own transaction (the operation's own rolled back). */
+async function recordFailure(engine: Engine, op: OperationState, error: unknown): Promise<void> {
+  if (!op.admitted) return;
+  const code = error instanceof StrataError ? error.code : 'internal';
+  const tenantId = op.identity.tenantId;
+  try {
+    await engine.database.withSession(
+      { role: op.identity.role, clientId: op.identity.clientId, ...(tenantId === undefined ? {} : { tenantId }) },
+      async (db) => {
+        if (tenantId === undefined) return appendPlatformEntry(db, entryOf(engine, op, 'error', code));
+        // A refused look at another client's tenant is that caller's failure, not an entry in the other tenant's log.
+        if (op.clientKnown) {
+          const owner = await db.query('SELECT 1 FROM tenants WHERE tenant_id = $1 AND client_id = $2', [tenantId, op.identity.clientId]);
+          if (owner.rows.length === 0) return;
+        }
+        await noticeRefusal(db, tenantId, error, engine.now());
+        await appendTenantEntry(
+          db,
+          { ...entryOf(engine, op, 'error', code), tenantId },
+          {
+            day: dayOf(engine.now()).day,
+            operation: op.action,
+            model: '',
+            calls: 0,
+            errors: 1,
+            embeddingTokens: 0,
+            llmTokens: 0,
+          },
+        );
+      },
+    );
+  } catch (failure) {
+    // A tenant that does not exist (or no longer does) has no chain to extend.
+    if (failure instanceof StrataError && failure.code === 'not_found') return;
+    process.emitWarning(`strata: could not write the audit entry of a failed ${op.action}: ${String(failure)}`);
+  }
+}
+
+/** A refusal by a quota (not by the in-process rate limiter) queues `limit.exceeded`, once per limit and month. */
+async function noticeRefusal(db: Queryable, tenantId: string, error: unknown, now: Date): Promise<void> {
+  if (!(error instanceof StrataError) || (error.code !== 'limit_exceeded' && error.code !== 'rate_limited')) return;
+  const { limit, current, maximum } = error.details as { limit?: unknown; current?: unknown; maximum?: unknown };
+  if (typeof limit !== 'string' || typeof current !== 'number' || typeof maximum !== 'number') return;
+  if (limit === 'requestsPerSecond' || limit === 'concurrentRequests') return;
+  await notifyOnce(db, tenantId, 'limit.exceeded', limit, now, { current, maximum });
+}
