@@ -8,15 +8,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { defaultGovernanceOptions, runGovernanceBench } from './governance.ts';
-import { runHttpBench } from './http.ts';
-import { runLocomoIfPresent } from './run-locomo.ts';
-import { type BackendResult, runScaleBench } from './scale.ts';
-import { describeMachine } from './scale-machine.ts';
-import { parseScaleOptions } from './scale-options.ts';
-import { type ScaleReport, writeScaleReport } from './scale-report.ts';
-import { checkTargets, recommendThreshold } from './scale-targets.ts';
-import { formatNumber } from './stats.ts';
+import { defaultGovernanceOptions, runGovernanceBench } from './governance/governance.ts';
+import { runHttpBench } from './http/http.ts';
+import { describeMachine } from './lib/machine.ts';
+import { formatNumber } from './lib/stats.ts';
+import { runLocomoIfPresent } from './locomo/run-locomo.ts';
+import { type BackendResult, runScaleBench } from './scale/scale.ts';
+import { parseScaleOptions } from './scale/scale-options.ts';
+import { type ScaleReport, writeScaleReport } from './scale/scale-report.ts';
+import { checkTargets, recommendThreshold } from './scale/scale-targets.ts';
 
 function printSummary(report: ScaleReport, paths: readonly string[]): void {
   const { machine } = report;
@@ -70,7 +70,7 @@ function printBackend(result: BackendResult): void {
 
 // --no-governance is this script's own flag (the governance bench runs last); the rest are the scale bench's.
 const governance = !process.argv.includes('--no-governance');
-// --no-startup, the same: the start-up bench (bench/startup.ts) runs after it.
+// --no-startup, the same: the start-up bench (bench/startup/startup.ts) runs after it.
 const startup = !process.argv.includes('--no-startup');
 const options = parseScaleOptions(process.argv.slice(2).filter((arg) => arg !== '--no-governance' && arg !== '--no-startup'));
 const machine = await describeMachine();
@@ -111,7 +111,7 @@ if (governance) {
 }
 if (startup) {
   // Its own process: it starts `strata serve` children and reads their memory.
-  execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'startup.ts')], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'startup', 'startup.ts')], { stdio: 'inherit' });
 } else {
   console.log('\nStart-up bench skipped: turned off with --no-startup');
 }

@@ -1,3 +1,4 @@
+import { features } from './api/registry.ts';
 import { StrataError } from './core/errors.ts';
 import { createUuidV7Generator } from './core/ids.ts';
 import { planPresets } from './core/plans.ts';
@@ -7,26 +8,10 @@ import { assertRowLevelSecurity, migrate } from './db/migrate.ts';
 import { openPgliteDatabase } from './db/pglite-database.ts';
 import { openPostgresDatabase } from './db/postgres-database.ts';
 import { tenantTablesChildrenFirst } from './db/tenant-tables.ts';
-import { type AuditApi, createAuditApi } from './features/audit/index.ts';
-import { createExportApi, type ExportApi } from './features/export/index.ts';
-import { createKeysApi, type KeysApi } from './features/keys/index.ts';
-import { createMaintenanceApi, type MaintenanceApi } from './features/maintenance/index.ts';
-import { createMemoriesApi, type MemoriesApi } from './features/memories/index.ts';
-import { createSearchApi, type SearchApi } from './features/search/index.ts';
-import { createTenantsApi, type TenantsApi } from './features/tenants/index.ts';
-import { createUsageApi, type UsageApi } from './features/usage/index.ts';
-import { createUsersApi, type UsersApi } from './features/users/index.ts';
-import {
-  createWebhookEgress,
-  createWebhooksApi,
-  startWebhookDispatcher,
-  type WebhookEgress,
-  type WebhooksApi,
-  webhookDispatchEnabled,
-} from './features/webhooks/index.ts';
 import { type CallerContext, createContextStore, parseCallerContext } from './kernel/caller.ts';
 import { checkEmbeddingModel } from './kernel/embedding-model.ts';
 import type { Engine } from './kernel/engine.ts';
+import type { FeatureSetupOptions } from './kernel/feature-module.ts';
 import { createOperationStore, governApi, meteredEmbedder } from './kernel/govern.ts';
 import { defaultPriceTable, parsePriceTable } from './kernel/prices.ts';
 import { createRateLimiter } from './kernel/rate-limiter.ts';
@@ -35,24 +20,22 @@ import { embeddedDirectory, type StrataOptions } from './options.ts';
 import { createTelemetry } from './telemetry/telemetry.ts';
 import type { Telemetry } from './telemetry/types.ts';
 
+type Feature = (typeof features)[number];
+type ApiOf<F> = F extends { create(...args: never[]): infer Api } ? Api : never;
+type GroupOf<F> = F extends { operations: { group: infer Group extends string } } ? Group : never;
+/** Each feature's methods under its group: `memories`, `tenants`, `exports`, ... */
+type FeatureGroups = { [F in Feature as GroupOf<F> extends '' ? never : GroupOf<F>]: ApiOf<F> };
+/** The methods of the features without a group: `search`, `context`. */
+type RootMethods = ApiOf<Extract<Feature, { operations: { group: '' } }>>;
+
 /**
- * One Strata store. The same operations exist over HTTP and in the client SDK. Calls act for
- * the caller bound with `as()`, else the one set by `withTenant()`, else the operator (or, in
- * single-tenant mode, the default tenant).
+ * One Strata store: every feature's methods (`memories`, `tenants`, `users`, `keys`, `exports`,
+ * `webhooks`, `usage`, `audit`, `maintenance`, and `search`/`context` at the root), built from
+ * the operation registry. The same operations exist over HTTP and in the client SDK. Calls act
+ * for the caller bound with `as()`, else the one set by `withTenant()`, else the operator (or,
+ * in single-tenant mode, the default tenant).
  */
-export interface Strata extends SearchApi {
-  tenants: TenantsApi;
-  users: UsersApi;
-  memories: MemoriesApi;
-  maintenance: MaintenanceApi;
-  keys: KeysApi;
-  /** Tenant export (streamed JSON lines) and import into a new tenant. */
-  exports: ExportApi;
-  webhooks: WebhooksApi;
-  /** Metered usage and estimated cost per tenant. */
-  usage: UsageApi;
-  /** The hash-chained audit log: query and verify. */
-  audit: AuditApi;
+export interface Strata extends FeatureGroups, RootMethods {
   /** A handle whose every call acts for `context`. */
   as(context: CallerContext): Strata;
   /** Runs `work` with `context` as the caller of every call inside it, across awaits. */
@@ -116,13 +99,9 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       tenantLimits: new Map(),
       prices: options.prices === undefined ? defaultPriceTable : parsePriceTable(options.prices),
     };
-    const webhookEgress = createWebhookEgress(options.webhooks);
-    const strata = bind(engine, { webhookEgress }, undefined, describeLocation(options));
+    const states: FeatureStates = new Map(features.map((feature) => [feature, feature.setup?.(engine, options as FeatureSetupOptions)]));
+    const strata = bind(engine, states, undefined, describeLocation(options));
     if (!engine.defaults.multitenancy) await ensureDefaultTenant(strata, engine);
-    if (webhookDispatchEnabled(options.webhooks)) {
-      const dispatcher = startWebhookDispatcher(database, options.webhooks);
-      engine.onClose.push(() => dispatcher.stop());
-    }
     return strata;
   } catch (error) {
     await database.close();
@@ -177,26 +156,19 @@ function describeLocation(options: StrataOptions): string {
   return embeddedDirectory(options) ?? 'memory';
 }
 
-/** What the composition root builds once and hands to the features that need it. */
-interface Services {
-  /** Where webhooks may point (checked at create; the dispatcher checks again at delivery). */
-  webhookEgress: WebhookEgress;
-}
+/** What each feature's setup returned, handed to its `create` on every bind. */
+type FeatureStates = ReadonlyMap<Feature, unknown>;
 
-function bind(engine: Engine, services: Services, bound: CallerContext | undefined, location: string): Strata {
-  const governed = <T extends object>(prefix: string, api: T) => governApi(engine, bound, prefix, api);
-  return {
-    ...governed('', createSearchApi(engine, bound)),
-    memories: governed('memories', createMemoriesApi(engine, bound)),
-    tenants: governed('tenants', createTenantsApi(engine, bound)),
-    users: governed('users', createUsersApi(engine, bound)),
-    maintenance: governed('maintenance', createMaintenanceApi(engine, bound)),
-    keys: governed('keys', createKeysApi(engine, bound)),
-    exports: governed('exports', createExportApi(engine, bound)),
-    webhooks: governed('webhooks', createWebhooksApi(engine, bound, services.webhookEgress)),
-    usage: governed('usage', createUsageApi(engine, bound, engine.prices)),
-    audit: governed('audit', createAuditApi(engine, bound)),
-    as: (context) => bind(engine, services, parseCallerContext(context), location),
+function bind(engine: Engine, states: FeatureStates, bound: CallerContext | undefined, location: string): Strata {
+  const methods: Record<string, unknown> = {};
+  for (const feature of features) {
+    const create = feature.create as (engine: Engine, bound: CallerContext | undefined, state: unknown) => object;
+    const api = governApi(engine, bound, feature.operations, create(engine, bound, states.get(feature)));
+    if (feature.operations.group === '') Object.assign(methods, api);
+    else methods[feature.operations.group] = api;
+  }
+  const handle: Omit<Strata, keyof FeatureGroups | keyof RootMethods> = {
+    as: (context) => bind(engine, states, parseCallerContext(context), location),
     withTenant: (context, work) => engine.contexts.run(parseCallerContext(context), work),
     telemetry: engine.telemetry,
     info: { backend: engine.database.kind, location, embeddingModel: engine.embedder.model, dimensions: engine.embedder.dimensions },
@@ -217,4 +189,6 @@ function bind(engine: Engine, services: Services, bound: CallerContext | undefin
       await engine.database.close();
     },
   };
+  // The feature groups were built from the same list the Strata type is derived from.
+  return Object.assign(methods, handle) as unknown as Strata;
 }

@@ -32,6 +32,7 @@ export type { AuthenticatedKey, CreateApiKeyInput, CreatedApiKey, KeysApi } from
 export type { MaintenanceApi, ReembedReport } from './features/maintenance/index.ts';
 export type { MemoriesApi } from './features/memories/index.ts';
 export type { SearchApi, SearchResult } from './features/search/index.ts';
+export type { DocumentTypeStats, StatsApi, StatsQuery, TenantStats } from './features/stats/index.ts';
 export type { CreateTenantInput, TenantDeletionReport, TenantsApi, UpdateTenantInput } from './features/tenants/index.ts';
 export type { UsageApi, UsageDay, UsageReport, UsageTotals } from './features/usage/index.ts';
 export type { UsersApi } from './features/users/index.ts';

@@ -1,5 +1,6 @@
 import { UsageError } from './args.ts';
 import { auditCommands } from './audit-command.ts';
+import { callCommands } from './call-command.ts';
 import type { CommandDefinition } from './command.ts';
 import { exportCommands } from './export-command.ts';
 import { keysCommands } from './keys-command.ts';
@@ -27,6 +28,7 @@ export const commands: readonly CommandDefinition[] = [
   ...usageCommands,
   ...auditCommands,
   ...webhooksCommands,
+  ...callCommands,
 ];
 
 /** What the leading words of a command line name. */

@@ -1,5 +1,5 @@
 import { actingHeaders } from '../api/headers.ts';
-import { type Operation, operations } from '../api/operations.ts';
+import { type HttpOperation as Operation, httpOperations as operations } from '../api/registry.ts';
 import { httpStatusByCode, StrataError, type StrataErrorCode } from '../core/errors.ts';
 import type { Strata } from '../create-strata.ts';
 import type { KeysApi } from '../features/keys/index.ts';
@@ -23,7 +23,8 @@ export interface StrataClientOptions {
  * `as(context)` narrows the key (an operator key acting inside a tenant, an admin as a user).
  */
 export interface StrataClient
-  extends Pick<Strata, 'tenants' | 'users' | 'memories' | 'search' | 'context' | 'usage' | 'audit' | 'webhooks'> {
+  // Every feature's methods as the library has them, but for those the client shapes differently below.
+  extends Omit<Strata, 'keys' | 'maintenance' | 'exports' | 'as' | 'withTenant' | 'info' | 'telemetry' | 'ping' | 'close'> {
   keys: Omit<KeysApi, 'authenticate' | 'register'>;
   maintenance: {
     reembed: (options?: { batchSize?: number }) => ReturnType<Strata['maintenance']['reembed']>;

@@ -27,19 +27,6 @@ export const featureNames = ['hybridSearch', 'webhooks', 'export'] as const;
 /** One feature's name. */
 export type FeatureName = (typeof featureNames)[number];
 
-/**
- * The operations a feature flag gates, declared once: every session of such an operation checks
- * the tenant's features in force (plan, then `settings.features`) and refuses with `forbidden`
- * naming the feature. Reading and removing what exists stays allowed (a downgraded tenant can
- * still list and delete its webhooks). `hybridSearch` gates a search *mode*, not an operation,
- * so `search` and `context` check it on their input.
- */
-export const operationFeatures: Readonly<Record<string, FeatureName>> = {
-  'webhooks.create': 'webhooks',
-  'webhooks.test': 'webhooks',
-  'exports.export': 'export',
-};
-
 /** A plan preset: limits and feature flags. */
 export interface Plan {
   limits: Partial<Limits>;

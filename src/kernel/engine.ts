@@ -1,13 +1,5 @@
 import { notFound, StrataError } from '../core/errors.ts';
-import {
-  effectiveFeatures,
-  effectiveLimits,
-  type FeatureName,
-  type LimitOverrides,
-  type Limits,
-  operationFeatures,
-  type Plan,
-} from '../core/plans.ts';
+import { effectiveFeatures, effectiveLimits, type FeatureName, type LimitOverrides, type Limits, type Plan } from '../core/plans.ts';
 import type { Identity } from '../core/scope.ts';
 import { type Database, type Queryable, quoteLiteral } from '../db/database.ts';
 import { toStrataError } from '../db/database-errors.ts';
@@ -137,7 +129,7 @@ export async function inSession<T>(
           engine.tenantLimits.set(tenantId, tenant.limits);
           const op = engine.operations.getStore();
           if (op !== undefined) op.sizeClass = sizeClass(tenant.memoryCount);
-          const feature = op === undefined ? undefined : operationFeatures[op.action];
+          const feature = op?.feature;
           if (feature !== undefined && !tenant.features[feature]) {
             throw new StrataError('forbidden', `${op?.action} is not in this tenant's plan (feature ${feature})`, {
               details: { feature, tenantId },

@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { StrataError } from '../core/errors.ts';
-import type { Limits } from '../core/plans.ts';
+import { type FeatureOperations, type OperationDeclaration, operationName } from '../core/operation.ts';
+import { assertPermitted, holds } from '../core/permissions.ts';
+import type { FeatureName, Limits } from '../core/plans.ts';
+import { parseInput } from '../core/schemas.ts';
 import type { Identity } from '../core/scope.ts';
 import type { Queryable } from '../db/database.ts';
 import type { EmbeddingProvider } from '../models/embedding-provider.ts';
@@ -29,6 +32,8 @@ export interface OperationState {
   admitted: boolean;
   /** Whether the caller's client is known (from a key or an explicit context) rather than defaulted. */
   clientKnown: boolean;
+  /** The plan feature the operation needs (checked against the tenant's facts in its session). */
+  feature: FeatureName | undefined;
 }
 
 /** Carries the current operation through its awaits. */
@@ -39,22 +44,27 @@ export function createOperationStore(): OperationStore {
   return new AsyncLocalStorage<OperationState>();
 }
 
-/** Operations that are plumbing rather than a caller's request: not audited, metered or rate limited. */
-const plumbing = new Set(['keys.authenticate']);
-
 /**
- * Wraps every method of `api` so each call is rate limited, traced, audited and metered.
- * `prefix` names the API (`memories` gives actions `memories.create`, ...); '' for root methods.
+ * Wraps every method of `api` so each call is permission-checked, rate limited, traced,
+ * audited and metered, as `feature` declares it. Every method must be declared: an
+ * undeclared one is a programming error, caught when the handle is built.
  */
-export function governApi<T extends object>(engine: Engine, bound: CallerContext | undefined, prefix: string, api: T): T {
+export function governApi<T extends object>(engine: Engine, bound: CallerContext | undefined, feature: FeatureOperations, api: T): T {
   const wrapped: Record<string, unknown> = {};
+  const declarations = feature.operations as Readonly<Record<string, OperationDeclaration>>;
   for (const [name, member] of Object.entries(api)) {
-    const action = prefix === '' ? name : `${prefix}.${name}`;
-    if (typeof member !== 'function' || plumbing.has(action)) {
+    if (typeof member !== 'function') {
       wrapped[name] = member;
       continue;
     }
-    wrapped[name] = (...args: unknown[]) => runOperation(engine, bound, action, args, () => member.apply(api, args));
+    const declaration = Object.hasOwn(declarations, name) ? declarations[name] : undefined;
+    const action = operationName(feature.group, name);
+    if (declaration === undefined) throw new StrataError('internal', `${action} has no operation declaration`);
+    if (declaration.plumbing === true) {
+      wrapped[name] = member;
+      continue;
+    }
+    wrapped[name] = (...args: unknown[]) => runOperation(engine, bound, action, declaration, args, () => member.apply(api, args));
   }
   return wrapped as T;
 }
@@ -63,14 +73,15 @@ async function runOperation<T>(
   engine: Engine,
   bound: CallerContext | undefined,
   action: string,
+  declaration: OperationDeclaration,
   args: unknown[],
-  call: () => Promise<T>,
+  work: () => Promise<T>,
 ): Promise<T> {
   let identity: Identity & { clientKnown: boolean };
   try {
     identity = currentIdentity(engine, bound);
   } catch {
-    return call(); // The call itself reports the bad context.
+    return work(); // The call itself reports the bad context.
   }
   const context = bound ?? engine.contexts.getStore() ?? {};
   const op: OperationState = {
@@ -85,13 +96,23 @@ async function runOperation<T>(
     sizeClass: identity.tenantId === undefined ? 'none' : 'unknown',
     admitted: false,
     clientKnown: identity.clientKnown,
+    feature: declaration.feature,
   };
   const tenantId = identity.tenantId;
-  return engine.telemetry.operation({ action, identity, args, sizeClass: () => op.sizeClass }, async () => {
+  const call = { action, identity, args, sizeClass: () => op.sizeClass, genAiOperation: declaration.telemetryName };
+  return engine.telemetry.operation(call, async () => {
     const release = tenantId === undefined ? () => undefined : engine.limiter.admit(tenantId, engine.tenantLimits.get(tenantId));
     op.admitted = true;
     try {
-      return await engine.operations.run(op, call);
+      return await engine.operations.run(op, () => {
+        // The role × operation table, before any work: a refused call is audited as such.
+        if (declaration.permission !== undefined && !holds(identity.role, declaration.permission)) {
+          // Bad input is reported before a missing right, as it always was: what a caller is told first does not depend on its role.
+          assertValidArguments(declaration, args);
+          assertPermitted(identity.role, declaration.permission);
+        }
+        return work();
+      });
     } catch (error) {
       // Also after a transaction of the call recorded it: the call as a whole failed, and the log says so.
       await recordFailure(engine, op, error);
@@ -99,6 +120,16 @@ async function runOperation<T>(
     } finally {
       release();
     }
+  });
+}
+
+/** Throws the library's own `invalid_input` for an argument its declared body or query schema refuses. */
+function assertValidArguments(declaration: OperationDeclaration, args: readonly unknown[]): void {
+  declaration.http?.args.forEach((place, index) => {
+    if ((place.in !== 'body' && place.in !== 'query') || place.field !== undefined) return;
+    const schema = place.in === 'body' ? declaration.http?.body : declaration.http?.query;
+    const value = args[index];
+    if (schema !== undefined && value !== undefined) parseInput(schema, value);
   });
 }
 

@@ -21,11 +21,7 @@ export function governanceReader(
     }
     return { ...administrator, tenantId };
   }
-  if (identity.role !== 'admin') {
-    throw new StrataError('forbidden', `role ${identity.role} cannot read ${what}; a tenant admin can`, {
-      details: { role: identity.role },
-    });
-  }
+  // Other roles than a tenant's admin were refused by the permission table (usage.read, audit.read).
   if (tenantId !== undefined && tenantId !== identity.tenantId) {
     throw new StrataError('forbidden', `tenantId: a tenant reads its own ${what} only`, { details: { field: 'tenantId' } });
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { type Operation, operations } from '../api/operations.ts';
+import { callOperation } from '../api/call-operation.ts';
+import { type HttpOperation as Operation, httpOperations as operations } from '../api/registry.ts';
 import { invalidInput, StrataError } from '../core/errors.ts';
 import type { Strata } from '../create-strata.ts';
 import { bearerTokenMatches } from '../telemetry/metrics-token.ts';
@@ -9,7 +10,7 @@ import type { Telemetry } from '../telemetry/types.ts';
 import { createAuthenticator, type KeyCaller, keysMadeStale } from './auth.ts';
 import { docsPage } from './docs-page.ts';
 import { defaultImportBodyLimit, exportRoutes } from './export-routes.ts';
-import { invokeOperation } from './invoke.ts';
+import { inputFromRequest } from './invoke.ts';
 import { decodeJsonBody } from './json-body.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { toProblem } from './problem.ts';
@@ -164,16 +165,16 @@ export function createServer(options: ServerOptions): StrataServer {
     const caller = request.caller;
     if (caller === undefined) throw new StrataError('unauthenticated', 'an API key is required');
     const result = await withTimeout(
-      invokeOperation(
+      callOperation(
         strata,
         operation,
-        { ...caller, requestId: request.id },
-        {
+        inputFromRequest(operation, {
           params: request.params as Record<string, string>,
           query: request.query as Record<string, string>,
           body: request.body,
           headers: request.headers,
-        },
+        }),
+        { ...caller, requestId: request.id },
       ),
       requestTimeoutMs,
     );

@@ -1,4 +1,4 @@
 /** The HTTP service: `import { createServer } from 'strata/server'`. */
-export { operations } from '../api/operations.ts';
+export { httpOperations as operations } from '../api/registry.ts';
 export { createServer, type RequestLog, type ServerOptions, type StrataServer } from './create-server.ts';
 export { buildOpenApiDocument } from './openapi.ts';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { actingHeaders } from '../api/headers.ts';
-import { type Operation, operations } from '../api/operations.ts';
-import { responseSchemas } from '../api/responses.ts';
+import { type HttpOperation as Operation, httpOperations as operations, responseSchemas } from '../api/registry.ts';
 import { httpStatusByCode } from '../core/errors.ts';
 
 type JsonObject = Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { GenAiMemoryOperation } from '../core/operation.ts';
 import { defaultWriteScope, readableScopes } from '../core/scope.ts';
 import type { OperationCall } from './types.ts';
 
@@ -9,39 +10,11 @@ import type { OperationCall } from './types.ts';
  * text only when content capture is on.
  */
 
-/** The GenAI memory operation names Strata emits. */
-export type GenAiMemoryOperation =
-  | 'create_memory'
-  | 'update_memory'
-  | 'search_memory'
-  | 'delete_memory'
-  | 'create_memory_store'
-  | 'delete_memory_store';
-
-const genAiOperations: Readonly<Record<string, GenAiMemoryOperation>> = {
-  'memories.create': 'create_memory',
-  'memories.createMany': 'create_memory',
-  'memories.update': 'update_memory',
-  search: 'search_memory',
-  context: 'search_memory',
-  'memories.delete': 'delete_memory',
-  'memories.deleteAllForUser': 'delete_memory',
-  'users.delete': 'delete_memory',
-  'tenants.create': 'create_memory_store',
-  'tenants.delete': 'delete_memory_store',
-  'tenants.offboard': 'delete_memory_store',
-};
-
 /** Actions whose first argument is a memory id. */
 const singleRecordActions = new Set(['memories.get', 'memories.update', 'memories.delete', 'memories.history']);
 
-/** The GenAI operation name of a Strata action, if it is a memory operation. */
-export function genAiOperation(action: string): GenAiMemoryOperation | undefined {
-  return Object.hasOwn(genAiOperations, action) ? genAiOperations[action] : undefined;
-}
-
 /** The tenant (memory store) an operation concerns: the target of a `tenants.*` call, else the caller's. */
-export function storeId(call: Pick<OperationCall, 'action' | 'identity' | 'args'>): string | undefined {
+export function storeId(call: Pick<OperationCall, 'action' | 'identity' | 'args' | 'genAiOperation'>): string | undefined {
   if (call.action.startsWith('tenants.')) {
     const [first] = call.args;
     if (typeof first === 'string') return first;
@@ -52,17 +25,20 @@ export function storeId(call: Pick<OperationCall, 'action' | 'identity' | 'args'
 }
 
 /** `<gen_ai.operation.name> <store id>` for memory operations (the convention's form), else `strata <action>`. */
-export function spanName(call: Pick<OperationCall, 'action' | 'identity' | 'args'>): string {
-  const operation = genAiOperation(call.action);
+export function spanName(call: Pick<OperationCall, 'action' | 'identity' | 'args' | 'genAiOperation'>): string {
+  const operation = call.genAiOperation;
   if (operation === undefined) return `strata ${call.action}`;
   const store = storeId(call);
   return store === undefined ? operation : `${operation} ${store}`;
 }
 
 /** Attributes known before the work runs, from the action, caller and arguments. */
-export function startAttributes(call: Pick<OperationCall, 'action' | 'identity' | 'args'>, captureContent: boolean): Attributes {
+export function startAttributes(
+  call: Pick<OperationCall, 'action' | 'identity' | 'args' | 'genAiOperation'>,
+  captureContent: boolean,
+): Attributes {
   const attributes: Attributes = { 'strata.operation': call.action };
-  const operation = genAiOperation(call.action);
+  const operation = call.genAiOperation;
   const store = storeId(call);
   if (operation !== undefined) {
     attributes['gen_ai.operation.name'] = operation;
@@ -94,7 +70,10 @@ export function startAttributes(call: Pick<OperationCall, 'action' | 'identity' 
  * The scopes an operation touches: on a write the one it writes (given or the caller's
  * default), on a search every scope it reads (given, or the caller's whole chain).
  */
-function memoryScopes(call: Pick<OperationCall, 'action' | 'identity' | 'args'>, operation: GenAiMemoryOperation): string[] | undefined {
+function memoryScopes(
+  call: Pick<OperationCall, 'action' | 'identity' | 'args' | 'genAiOperation'>,
+  operation: GenAiMemoryOperation,
+): string[] | undefined {
   const [first] = call.args;
   if (operation === 'search_memory') {
     const given = field(first, 'scopes');

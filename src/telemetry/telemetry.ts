@@ -1,6 +1,6 @@
 import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { isStrataError } from '../core/errors.ts';
-import { genAiOperation, resultAttributes, spanName, startAttributes } from './operation-attributes.ts';
+import { resultAttributes, spanName, startAttributes } from './operation-attributes.ts';
 import { createOtlpTracer, tracesEndpoint } from './otlp-tracer.ts';
 import { createMetricsRegistry } from './prometheus.ts';
 import type { OperationCall, Telemetry } from './types.ts';
@@ -83,7 +83,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
         // A memory operation is a call into the memory store (CLIENT, as the GenAI conventions
         // have it); Strata's own administration (keys, usage, audit) is INTERNAL.
         {
-          kind: genAiOperation(call.action) === undefined ? SpanKind.INTERNAL : SpanKind.CLIENT,
+          kind: call.genAiOperation === undefined ? SpanKind.INTERNAL : SpanKind.CLIENT,
           attributes: startAttributes(call, captureContent),
         },
         context.active(),

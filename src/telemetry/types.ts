@@ -1,3 +1,4 @@
+import type { GenAiMemoryOperation } from '../core/operation.ts';
 import type { Identity } from '../core/scope.ts';
 
 /** One library operation as telemetry sees it. */
@@ -7,6 +8,8 @@ export interface OperationCall {
   identity: Identity;
   /** The arguments the caller passed (query text lives here; record it only when content capture is on). */
   args: readonly unknown[];
+  /** The OpenTelemetry GenAI memory operation name (`create_memory`, `search_memory`, ...) for memory operations: from the operation's declaration. */
+  genAiOperation?: GenAiMemoryOperation;
   /** The tenant's size class (`small`, `medium`, `large`, or `none` without a tenant); read after the work settles. */
   sizeClass: () => string;
 }

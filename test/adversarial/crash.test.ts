@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../bench/scale-random.ts';
+import { createRandom } from '../../bench/lib/random.ts';
 import { createStrataClient, type StrataClient } from '../../src/client/index.ts';
 import { type CreateMemoryInput, type Memory, StrataError } from '../../src/index.ts';
 import { listAllMemories } from '../support/list-all.ts';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createRandom } from '../../bench/scale-random.ts';
+import { createRandom } from '../../bench/lib/random.ts';
 import type { ContextResult, Memory, MemoryVersion, Page, SearchHit } from '../../src/index.ts';
 import { comparableProblem, expectProblem, type HttpRequest, randomMemoryId, send } from '../http/http-helpers.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';

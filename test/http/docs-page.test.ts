@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operations } from '../../src/api/operations.ts';
+import { httpOperations as operations } from '../../src/api/registry.ts';
 import { httpStatusByCode } from '../../src/index.ts';
 import { chromiumPath, launchChromium } from '../support/chromium.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { operations } from '../../src/api/operations.ts';
+import { httpOperations as operations } from '../../src/api/registry.ts';
 import { mintApiKey } from '../../src/core/api-key.ts';
 import type { ApiKey, CreateMemoryResult, Memory, Page } from '../../src/index.ts';
 import { createServer } from '../../src/server/index.ts';

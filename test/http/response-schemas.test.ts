@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { operations } from '../../src/api/operations.ts';
+import { httpOperations as operations } from '../../src/api/registry.ts';
 import { createStrataClient, type StrataClient } from '../../src/client/index.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';
 import { schemaCheckingFetch } from '../support/response-check.ts';
@@ -48,6 +48,7 @@ describeEachStore('response schemas', (target) => {
     await acme.memories.deleteAllForUser('john');
     await acme.users.delete('john');
     await operator.usage.report({ tenantId: 'acme' });
+    await operator.stats.get({ tenantId: 'acme' });
     await operator.audit.list({ tenantId: 'acme' });
     await operator.audit.verify({ tenantId: 'acme' });
     const hook = await acme.webhooks.create({ url: 'https://acme.example.test/hook', events: ['*'] });

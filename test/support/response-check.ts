@@ -1,5 +1,4 @@
-import { type Operation, operations } from '../../src/api/operations.ts';
-import { responseSchemas } from '../../src/api/responses.ts';
+import { type HttpOperation as Operation, httpOperations as operations, responseSchemas } from '../../src/api/registry.ts';
 
 const routes = operations.map((operation) => ({
   operation,

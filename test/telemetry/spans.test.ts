@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { operationsByName } from '../../src/api/registry.ts';
 import { type Identity, StrataError } from '../../src/index.ts';
 import { tracesEndpoint } from '../../src/telemetry/otlp-tracer.ts';
 import { createTelemetry } from '../../src/telemetry/telemetry.ts';
@@ -12,7 +13,8 @@ const secretQuery = 'which airline seat does john secretly prefer';
 const secretContent = 'John prefers window seats on long flights';
 
 function call(action: string, args: unknown[], identity: Identity = john, sizeClass = 'small'): OperationCall {
-  return { action, identity, args, sizeClass: () => sizeClass };
+  // The GenAI operation name comes from the operation's declaration, as the governed pipeline passes it.
+  return { action, identity, args, sizeClass: () => sizeClass, genAiOperation: operationsByName.get(action)?.telemetryName };
 }
 
 function memory(id: string) {

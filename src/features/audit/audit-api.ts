@@ -1,5 +1,5 @@
 import { invalidInput, StrataError } from '../../core/errors.ts';
-import { listAuditSchema, parseInput, verifyAuditSchema } from '../../core/schemas.ts';
+import { parseInput } from '../../core/schemas.ts';
 import type { Identity } from '../../core/scope.ts';
 import type { Page } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
@@ -8,6 +8,7 @@ import { type CallerContext, currentIdentity } from '../../kernel/caller.ts';
 import { decodeCursor, encodeCursor } from '../../kernel/cursor.ts';
 import { type Engine, inSession } from '../../kernel/engine.ts';
 import { governanceReader } from '../../kernel/governance-reader.ts';
+import { listAuditSchema, verifyAuditSchema } from './audit-schemas.ts';
 
 /** One stored audit entry: who did what to which ids, how it ended, and its place in the chain (tenant null on the platform chain). */
 export type AuditEvent = Omit<AuditRecord, 'tenantId'> & { tenantId: string | null };

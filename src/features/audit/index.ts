@@ -1,2 +1,10 @@
+import { defineFeature } from '../../kernel/feature-module.ts';
+import { createAuditApi } from './audit-api.ts';
+import { auditOperations } from './audit-operations.ts';
+
 // The audit feature's public face: what other features, the composition root and the surfaces may import.
 export { type AuditApi, type AuditBreak, type AuditEvent, type AuditQuery, type AuditVerification, createAuditApi } from './audit-api.ts';
+export { auditOperations };
+
+/** The audit feature, for the registry. */
+export const auditFeature = defineFeature({ operations: auditOperations, create: (engine, bound) => createAuditApi(engine, bound) });

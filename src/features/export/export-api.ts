@@ -1,6 +1,6 @@
 import { invalidInput, notFound, StrataError } from '../../core/errors.ts';
 import { parseOpaqueId } from '../../core/ids.ts';
-import { exportHeaderSchema, exportOptionsSchema, exportRecordSchema, importOptionsSchema, parseInput } from '../../core/schemas.ts';
+import { parseInput } from '../../core/schemas.ts';
 import type { Identity } from '../../core/scope.ts';
 import type { Queryable } from '../../db/database.ts';
 import { sqlState, toStrataError } from '../../db/database-errors.ts';
@@ -18,6 +18,7 @@ import {
   readSectionPage,
   type SectionCursor,
 } from './export-records.ts';
+import { exportHeaderSchema, exportOptionsSchema, exportRecordSchema, importOptionsSchema } from './export-schemas.ts';
 import {
   findDanglingReference,
   insertImportedHistory,
@@ -100,10 +101,8 @@ const total = (counts: Counts) => Object.values(counts).reduce((sum, value) => s
 export function createExportApi(engine: Engine, bound: CallerContext | undefined): ExportApi {
   /** Who may export `tenantId`: the operator, its client's admin, its own admin. */
   const exporter = (tenantId: string): Identity & { clientKnown: boolean } => {
+    // Members and readers were refused by the permission table (tenants.export).
     const identity = currentIdentity(engine, bound);
-    if (identity.role === 'member' || identity.role === 'reader') {
-      throw new StrataError('forbidden', `role ${identity.role} cannot export a tenant`, { details: { role: identity.role } });
-    }
     if (identity.role === 'admin') {
       if (identity.tenantId !== tenantId) throw notFound('tenant', tenantId);
       return identity;
@@ -113,10 +112,8 @@ export function createExportApi(engine: Engine, bound: CallerContext | undefined
   };
 
   const importer = (): Identity & { clientKnown: boolean } => {
+    // The role check (permission tenants.import) is the governed pipeline's.
     const identity = currentIdentity(engine, bound);
-    if (identity.role !== 'platform' && identity.role !== 'client_admin') {
-      throw new StrataError('forbidden', `role ${identity.role} cannot import a tenant`, { details: { role: identity.role } });
-    }
     const { tenantId: _tenant, userId: _user, ...rest } = identity;
     return rest;
   };

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { exportHeaderSchema, exportRecordSchema } from '../../core/schemas.ts';
 import type { Queryable } from '../../db/database.ts';
 import { isoTime } from '../../db/memory-tables.ts';
+import type { exportHeaderSchema, exportRecordSchema } from './export-schemas.ts';
 
 /** The first line of an export file. */
 export type ExportHeader = z.infer<typeof exportHeaderSchema>;

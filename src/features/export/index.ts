@@ -1,3 +1,7 @@
+import { defineFeature } from '../../kernel/feature-module.ts';
+import { createExportApi } from './export-api.ts';
+import { exportOperations } from './export-operations.ts';
+
 // The export feature's public face: what other features, the composition root and the surfaces may import.
 export {
   createExportApi,
@@ -12,3 +16,7 @@ export {
   type ImportSource,
 } from './export-api.ts';
 export { splitLines, toJsonLine, toJsonLines } from './export-lines.ts';
+export { exportOperations };
+
+/** The export feature, for the registry. */
+export const exportFeature = defineFeature({ operations: exportOperations, create: (engine, bound) => createExportApi(engine, bound) });

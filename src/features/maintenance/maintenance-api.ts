@@ -1,13 +1,13 @@
-import { StrataError } from '../../core/errors.ts';
 import { parseOpaqueId } from '../../core/ids.ts';
-import { parseInput, reembedOptionsSchema } from '../../core/schemas.ts';
+import { parseInput } from '../../core/schemas.ts';
 import type { Queryable, SessionSettings } from '../../db/database.ts';
 import { toStrataError } from '../../db/database-errors.ts';
 import { SqlParams } from '../../db/sql-params.ts';
 import { buildTenantIndex, dropTenantIndex } from '../../db/vector-indexes.ts';
-import { type CallerContext, currentIdentity } from '../../kernel/caller.ts';
+import type { CallerContext } from '../../kernel/caller.ts';
 import { recordModel } from '../../kernel/embedding-model.ts';
 import type { Engine } from '../../kernel/engine.ts';
+import { reembedOptionsSchema } from './maintenance-schemas.ts';
 
 /** What a re-embed rewrote. */
 export interface ReembedReport {
@@ -29,13 +29,8 @@ export interface MaintenanceApi {
   indexLargeTenants(): Promise<string[]>;
 }
 
-/** Builds the maintenance API (operator only). */
-export function createMaintenanceApi(engine: Engine, bound: CallerContext | undefined): MaintenanceApi {
-  const operator = () => {
-    const identity = currentIdentity(engine, bound);
-    if (identity.role !== 'platform')
-      throw new StrataError('forbidden', 'maintenance is for the platform operator', { details: { role: identity.role } });
-  };
+/** Builds the maintenance API (operator only: permission maintenance.run, checked by the governed pipeline). */
+export function createMaintenanceApi(engine: Engine, _bound: CallerContext | undefined): MaintenanceApi {
   const run = async <T>(settings: SessionSettings, work: (db: Queryable) => Promise<T>) => {
     try {
       return await engine.database.withSession(settings, work);
@@ -109,7 +104,6 @@ export function createMaintenanceApi(engine: Engine, bound: CallerContext | unde
 
   return {
     async reembed(options = {}) {
-      operator();
       const { onProgress, ...rest } = options;
       const batchSize = parseInput(reembedOptionsSchema, rest).batchSize ?? 256;
       let done = 0;
@@ -134,7 +128,6 @@ export function createMaintenanceApi(engine: Engine, bound: CallerContext | unde
     },
 
     async buildIndex(tenantId) {
-      operator();
       const id = parseOpaqueId('tenantId', tenantId);
       const index = await buildTenantIndex(engine.database, id, engine.embedder.dimensions, engine.embedder.model).catch(
         (error: unknown) => {
@@ -145,7 +138,6 @@ export function createMaintenanceApi(engine: Engine, bound: CallerContext | unde
     },
 
     async indexLargeTenants() {
-      operator();
       const built: string[] = [];
       for (const tenant of await tenantIds()) {
         if (tenant.searchable < engine.vectorIndexThreshold || tenant.indexedModel === engine.embedder.model) continue;

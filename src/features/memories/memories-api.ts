@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invalidInput, notFound, StrataError } from '../../core/errors.ts';
 import { isUuid, parseOpaqueId } from '../../core/ids.ts';
-import { createMemorySchema, inputLimits, listMemoriesSchema, parseInput, updateMemorySchema } from '../../core/schemas.ts';
+import { inputLimits, parseInput } from '../../core/schemas.ts';
 import { assertCanWrite, defaultWriteScope, type Identity, readableScopes, type Scope } from '../../core/scope.ts';
 import type {
   CreateMemoryInput,
@@ -20,6 +20,7 @@ import { type Engine, inSession } from '../../kernel/engine.ts';
 import { noteTargets } from '../../kernel/govern.ts';
 import { type CreateOptions, onceForKey, parseIdempotencyKey } from '../../kernel/idempotency.ts';
 import { eraseUserMemories } from './erase-user.ts';
+import { createMemorySchema, listMemoriesSchema, updateMemorySchema } from './memories-schemas.ts';
 import { findMemory, listHistory, listMemories } from './memory-reads.ts';
 import { deleteMemoryRow, replaceMemory, type WriteContext } from './memory-writes.ts';
 import { prepareMemories, type ScopedInput } from './prepare-memory.ts';
@@ -214,7 +215,6 @@ function assertMayErase(caller: Identity, userId: string): void {
   if (!admin && caller.userId !== userId) {
     throw new StrataError('forbidden', `role ${caller.role} cannot erase another user's memories`, { details: { role: caller.role } });
   }
-  if (caller.role === 'reader') throw new StrataError('forbidden', 'role reader cannot erase memories', { details: { role: caller.role } });
 }
 
 function wantedScopes(caller: Identity, scope: Scope | undefined): Scope[] {

@@ -15,7 +15,7 @@ export const bm25Parameters = { k1: 0.9, b: 0.4 };
 
 /**
  * Bounds that keep a keyword query's cost independent of the tenant's size. A tenant with fewer
- * visible rows than `sampleRows` gets exact BM25; `bench/locomo-store.ts` measures both.
+ * visible rows than `sampleRows` gets exact BM25; `bench/locomo/locomo-store.ts` measures both.
  */
 export const keywordLimits = {
   /** Visible rows read per table for corpus statistics. */

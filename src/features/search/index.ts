@@ -1,2 +1,10 @@
+import { defineFeature } from '../../kernel/feature-module.ts';
+import { createSearchApi } from './search-api.ts';
+import { searchOperations } from './search-operations.ts';
+
 // The search feature's public face: what other features, the composition root and the surfaces may import.
 export { createSearchApi, type SearchApi, type SearchResult } from './search-api.ts';
+export { searchOperations };
+
+/** The search feature, for the registry. */
+export const searchFeature = defineFeature({ operations: searchOperations, create: (engine, bound) => createSearchApi(engine, bound) });

@@ -1,6 +1,6 @@
 import { estimateTokens } from '../../core/content.ts';
 import { StrataError } from '../../core/errors.ts';
-import { contextSchema, parseInput, searchSchema } from '../../core/schemas.ts';
+import { parseInput } from '../../core/schemas.ts';
 import { type Identity, readableScopes } from '../../core/scope.ts';
 import type { ContextQuery, ContextResult, Memory, SearchHit, SearchMode, SearchQuery } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
@@ -13,6 +13,7 @@ import type { CandidateRequest } from './candidates.ts';
 import { formatContext } from './format-context.ts';
 import { runSearch } from './run-search.ts';
 import { searchScopes } from './search-rows.ts';
+import { contextSchema, searchSchema } from './search-schemas.ts';
 
 /** A search's results. */
 export interface SearchResult {

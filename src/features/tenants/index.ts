@@ -1,3 +1,7 @@
+import { defineFeature } from '../../kernel/feature-module.ts';
+import { createTenantsApi } from './tenants-api.ts';
+import { tenantsOperations } from './tenants-operations.ts';
+
 // The tenants feature's public face: what other features, the composition root and the surfaces may import.
 export {
   type CreateTenantInput,
@@ -6,3 +10,7 @@ export {
   type TenantsApi,
   type UpdateTenantInput,
 } from './tenants-api.ts';
+export { tenantsOperations };
+
+/** The tenants feature, for the registry. */
+export const tenantsFeature = defineFeature({ operations: tenantsOperations, create: (engine, bound) => createTenantsApi(engine, bound) });

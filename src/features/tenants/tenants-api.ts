@@ -1,7 +1,7 @@
 import { notFound, StrataError } from '../../core/errors.ts';
 import { parseOpaqueId } from '../../core/ids.ts';
 import type { LimitOverrides, Limits } from '../../core/plans.ts';
-import { createTenantSchema, pageSchema, parseInput, updateTenantSchema } from '../../core/schemas.ts';
+import { pageSchema, parseInput } from '../../core/schemas.ts';
 import type { Identity } from '../../core/scope.ts';
 import type { Page, Tenant } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
@@ -14,6 +14,7 @@ import { type Engine, inSession } from '../../kernel/engine.ts';
 import { enqueueEvent } from '../../kernel/events.ts';
 import { noteTargets, recordInTransaction } from '../../kernel/govern.ts';
 import { type TenantRow, tenantColumns, toTenant } from './tenant-rows.ts';
+import { createTenantSchema, updateTenantSchema } from './tenants-schemas.ts';
 
 /** Fields for creating a tenant. */
 export interface CreateTenantInput {
@@ -70,10 +71,8 @@ export interface TenantsApi {
 /** Builds the tenants API. */
 export function createTenantsApi(engine: Engine, bound: CallerContext | undefined): TenantsApi {
   const administrator = () => {
+    // The role check (permission tenants.manage) is the governed pipeline's, before the call.
     const identity = currentIdentity(engine, bound);
-    if (identity.role !== 'platform' && identity.role !== 'client_admin') {
-      throw new StrataError('forbidden', `role ${identity.role} cannot manage tenants`, { details: { role: identity.role } });
-    }
     // A tenant-bound admin context is still an administrator of tenants, not inside one.
     const { tenantId: _tenant, userId: _user, ...rest } = identity;
     return rest as Identity & { clientKnown: boolean };

@@ -1,11 +1,12 @@
 import { invalidInput } from '../../core/errors.ts';
 import type { Limits } from '../../core/plans.ts';
-import { parseInput, usageReportSchema } from '../../core/schemas.ts';
+import { parseInput } from '../../core/schemas.ts';
 import type { Queryable } from '../../db/database.ts';
 import { type CallerContext, currentIdentity } from '../../kernel/caller.ts';
 import { type Engine, inSession } from '../../kernel/engine.ts';
 import { governanceReader } from '../../kernel/governance-reader.ts';
 import { estimateCost, type PriceTable, type UsageRow } from '../../kernel/prices.ts';
+import { usageReportSchema } from './usage-schemas.ts';
 
 /** Usage totals over a period; `estimatedCost` is in the price table's currency. */
 export interface UsageTotals {

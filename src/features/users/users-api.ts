@@ -1,6 +1,7 @@
 import { notFound, StrataError } from '../../core/errors.ts';
 import { parseOpaqueId } from '../../core/ids.ts';
-import { createUserSchema, pageSchema, parseInput, updateUserSchema } from '../../core/schemas.ts';
+import { assertPermitted } from '../../core/permissions.ts';
+import { pageSchema, parseInput } from '../../core/schemas.ts';
 import { type Identity, outranks, roles } from '../../core/scope.ts';
 import type { Json, Page, User } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
@@ -11,6 +12,7 @@ import { type Engine, inSession } from '../../kernel/engine.ts';
 import { enqueueEvent } from '../../kernel/events.ts';
 import { deleteUser, insertUser, type UserRow, userColumns } from '../../kernel/user-accounts.ts';
 import { eraseUserMemories } from '../memories/index.ts';
+import { createUserSchema, updateUserSchema } from './users-schemas.ts';
 
 /** Users of the caller's tenant. Managing users takes an admin; a user may read itself. */
 export interface UsersApi {
@@ -44,9 +46,8 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined)
     const identity = currentIdentity(engine, bound);
     if (identity.tenantId === undefined)
       throw new StrataError('invalid_input', 'tenantId: users belong to a customer', { details: { field: 'tenantId' } });
-    if (!['platform', 'client_admin', 'admin'].includes(identity.role)) {
-      throw new StrataError('forbidden', `role ${identity.role} cannot manage users`, { details: { role: identity.role } });
-    }
+    // Role: the permission table. users.get is open to a user reading its own account, so it checks here.
+    assertPermitted(identity.role, 'users.manage');
     return identity;
   };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { inputLimits } from '../../core/schemas.ts';
+import { inputLimits, timestampSchema } from '../../core/schemas.ts';
 import { webhookEventTypes } from '../../kernel/events.ts';
+import { deliveryFailureReasons } from './webhook-transport.ts';
 
 const subscribable = webhookEventTypes.filter((type) => type !== 'webhook.test');
 
@@ -40,4 +41,28 @@ export const createWebhookSchema = z.strictObject({
 export const webhookPageSchema = z.strictObject({
   limit: z.number().int().min(1).max(inputLimits.listLimit).optional(),
   cursor: z.string().max(512).optional(),
+});
+
+export const webhookSchema = z.strictObject({
+  id: z.uuid(),
+  tenantId: z.string().nullable(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string().nullable(),
+  active: z.boolean(),
+  createdAt: timestampSchema,
+});
+
+export const webhookDeliverySchema = z.strictObject({
+  id: z.uuid(),
+  webhookId: z.uuid(),
+  event: z.string(),
+  eventId: z.uuid(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  nextAttemptAt: timestampSchema,
+  lastStatus: z.number().int().nullable(),
+  lastError: z.enum(deliveryFailureReasons).nullable(),
+  createdAt: timestampSchema,
+  deliveredAt: timestampSchema.nullable(),
 });

@@ -1,2 +1,0 @@
-// Loaded by bench/compare-mem0.ts with import(): resolving here keeps mem0 in bench/compare/node_modules.
-export { Memory } from 'mem0ai/oss';
