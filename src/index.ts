@@ -30,8 +30,8 @@ export type {
 export { splitLines, toJsonLine, toJsonLines } from './features/export/index.ts';
 export type { AuthenticatedKey, CreateApiKeyInput, CreatedApiKey, KeysApi } from './features/keys/index.ts';
 export type { MaintenanceApi, ReembedReport } from './features/maintenance/index.ts';
-export type { MemoriesApi } from './features/memories/index.ts';
-export type { SearchApi, SearchResult } from './features/search/index.ts';
+export type { CreateMemoryInput, ListMemoriesQuery, MemoriesApi, UpdateMemoryInput } from './features/memories/index.ts';
+export type { ContextQuery, SearchApi, SearchQuery, SearchResult } from './features/search/index.ts';
 export type { DocumentTypeStats, StatsApi, StatsQuery, TenantStats } from './features/stats/index.ts';
 export type { CreateTenantInput, TenantDeletionReport, TenantsApi, UpdateTenantInput } from './features/tenants/index.ts';
 export type { UsageApi, UsageDay, UsageReport, UsageTotals } from './features/usage/index.ts';

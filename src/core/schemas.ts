@@ -58,7 +58,7 @@ export const documentType = z
 export const metadataSchema = z.record(z.string(), z.unknown()).superRefine((metadata, context) => {
   const problem = metadataProblem(metadata);
   if (problem !== null) context.addIssue({ code: 'custom', message: problem });
-}) as unknown as z.ZodType<Record<string, Json>>;
+}) as unknown as z.ZodType<Record<string, Json>, Record<string, Json>>;
 
 function metadataProblem(metadata: Record<string, unknown>): string | null {
   if (Object.keys(metadata).length > inputLimits.metadataKeys) return `at most ${inputLimits.metadataKeys} keys`;
@@ -102,7 +102,7 @@ export const filterSchema = z.unknown().superRefine((filter, context) => {
     const message = error instanceof Error ? error.message.slice(field.length + 2) : 'invalid filter';
     context.addIssue({ code: 'custom', message, path: field.split('.').filter((part) => part.length > 0) });
   }
-}) as unknown as z.ZodType<MetadataFilter>;
+}) as unknown as z.ZodType<MetadataFilter, MetadataFilter>;
 
 export const limitSchema = (maximum: number) => z.number().int().min(1).max(maximum);
 
@@ -136,12 +136,3 @@ export const dayOrTime = z
 
 // ---- Tenant export and import (JSON lines). Each line of a file is one of these records. ----
 export const uuidText = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a UUID');
-
-// Response parts: the features' response schemas are built from these.
-
-/** A JSON object (metadata, settings). */
-export const jsonObject = z.record(z.string(), z.unknown());
-/** A timestamp as the API returns it. */
-export const timestampSchema = z.iso.datetime({ offset: true });
-/** A cursor page of `item`. */
-export const pageOf = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });

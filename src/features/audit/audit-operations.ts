@@ -1,6 +1,6 @@
+import { pageOf } from '../../core/entities.ts';
 import { defineOperations } from '../../core/operation.ts';
 import { query } from '../../core/operation-arguments.ts';
-import { pageOf } from '../../core/schemas.ts';
 import { auditEventSchema, auditVerificationSchema, listAuditSchema, verifyAuditSchema } from './audit-schemas.ts';
 
 /** The audit operations. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cursorSchema, dayOrTime, inputLimits, limitSchema, opaqueId, timestampSchema } from '../../core/schemas.ts';
+import { timestampSchema } from '../../core/entities.ts';
+import { cursorSchema, dayOrTime, inputLimits, limitSchema, opaqueId } from '../../core/schemas.ts';
 
 /** Input to `audit.list`: a day (`YYYY-MM-DD`, whole day) or an ISO time bounds the range. */
 export const listAuditSchema = z.strictObject({

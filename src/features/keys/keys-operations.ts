@@ -1,6 +1,6 @@
+import { pageOf } from '../../core/entities.ts';
 import { defineOperations } from '../../core/operation.ts';
 import { body, idParam, query } from '../../core/operation-arguments.ts';
-import { pageOf } from '../../core/schemas.ts';
 import { apiKeySchema, createApiKeySchema, createdKeySchema, listApiKeysSchema, rotateApiKeySchema } from './keys-schemas.ts';
 
 /** The keys operations. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { apiKeyKinds } from '../../core/api-key.ts';
-import { cursorSchema, inputLimits, isoTimestamp, limitSchema, opaqueId, timestampSchema } from '../../core/schemas.ts';
+import { timestampSchema } from '../../core/entities.ts';
+import { cursorSchema, inputLimits, isoTimestamp, limitSchema, opaqueId } from '../../core/schemas.ts';
 import { roles } from '../../core/scope.ts';
 
 /** Input to `keys.create`. */

@@ -3,15 +3,7 @@ import { invalidInput, notFound, StrataError } from '../../core/errors.ts';
 import { isUuid, parseOpaqueId } from '../../core/ids.ts';
 import { inputLimits, parseInput } from '../../core/schemas.ts';
 import { assertCanWrite, defaultWriteScope, type Identity, readableScopes, type Scope } from '../../core/scope.ts';
-import type {
-  CreateMemoryInput,
-  CreateMemoryResult,
-  ListMemoriesQuery,
-  Memory,
-  MemoryVersion,
-  Page,
-  UpdateMemoryInput,
-} from '../../core/types.ts';
+import type { CreateMemoryResult, Memory, MemoryVersion, Page } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
 import { type MemoryTable, toMemory } from '../../db/memory-tables.ts';
 import { type CallerContext, currentIdentity } from '../../kernel/caller.ts';
@@ -20,6 +12,7 @@ import { type Engine, inSession } from '../../kernel/engine.ts';
 import { noteTargets } from '../../kernel/govern.ts';
 import { type CreateOptions, onceForKey, parseIdempotencyKey } from '../../kernel/idempotency.ts';
 import { eraseUserMemories } from './erase-user.ts';
+import type { CreateMemoryInput, ListMemoriesQuery, UpdateMemoryInput } from './memories-schemas.ts';
 import { createMemorySchema, listMemoriesSchema, updateMemorySchema } from './memories-schemas.ts';
 import { findMemory, listHistory, listMemories } from './memory-reads.ts';
 import { deleteMemoryRow, replaceMemory, type WriteContext } from './memory-writes.ts';

@@ -1,16 +1,9 @@
 import { z } from 'zod';
+import { createdMemorySchema, memorySchema, memoryVersionSchema, pageOf } from '../../core/entities.ts';
 import { defineOperations } from '../../core/operation.ts';
 import { body, idempotencyKey, idParam, query } from '../../core/operation-arguments.ts';
-import { opaqueId, pageOf } from '../../core/schemas.ts';
-import {
-  createdMemorySchema,
-  createMemorySchema,
-  erasureSchema,
-  listMemoriesSchema,
-  memorySchema,
-  memoryVersionSchema,
-  updateMemorySchema,
-} from './memories-schemas.ts';
+import { opaqueId } from '../../core/schemas.ts';
+import { createMemorySchema, erasureSchema, listMemoriesSchema, updateMemorySchema } from './memories-schemas.ts';
 
 /** The memories operations. */
 export const memoriesOperations = defineOperations('memories', 'memories', {

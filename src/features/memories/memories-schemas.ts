@@ -6,11 +6,9 @@ import {
   filterSchema,
   inputLimits,
   isoTimestamp,
-  jsonObject,
   limitSchema,
   metadataSchema,
   opaqueId,
-  timestampSchema,
   wellFormedText,
 } from '../../core/schemas.ts';
 import { scopes } from '../../core/scope.ts';
@@ -55,34 +53,11 @@ export const listMemoriesSchema = z.strictObject({
   cursor: cursorSchema.optional(),
 });
 
-export const memorySchema = z.strictObject({
-  id: z.uuid(),
-  scope: z.enum(scopes),
-  tenantId: z.string().nullable(),
-  clientId: z.string().nullable(),
-  userId: z.string().nullable(),
-  documentType: z.string(),
-  content: z.string(),
-  metadata: jsonObject,
-  agentId: z.string().nullable(),
-  conversationId: z.string().nullable(),
-  chunkCount: z.number().int(),
-  version: z.number().int(),
-  embeddingModel: z.string(),
-  createdAt: timestampSchema,
-  updatedAt: timestampSchema,
-  expiresAt: timestampSchema.nullable(),
-});
-
-export const createdMemorySchema = z.strictObject({ memory: memorySchema, deduplicated: z.boolean() });
-
-export const memoryVersionSchema = z.strictObject({
-  memoryId: z.uuid(),
-  version: z.number().int(),
-  content: z.string(),
-  metadata: jsonObject,
-  documentType: z.string(),
-  replacedAt: timestampSchema,
-});
-
 export const erasureSchema = z.strictObject({ userId: z.string(), memories: z.number().int(), history: z.number().int() });
+
+/** Fields accepted when creating a memory (`scope` defaults to the caller's narrowest; `ttlSeconds` is the alternative to `expiresAt`). */
+export type CreateMemoryInput = z.input<typeof createMemorySchema>;
+/** Fields accepted when updating a memory; omitted fields keep their value. */
+export type UpdateMemoryInput = z.input<typeof updateMemorySchema>;
+/** Filters for listing memories. */
+export type ListMemoriesQuery = z.input<typeof listMemoriesSchema>;

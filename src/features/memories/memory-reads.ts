@@ -1,6 +1,6 @@
 import { parseMetadataFilter } from '../../core/filter.ts';
 import type { Identity, Scope } from '../../core/scope.ts';
-import type { ListMemoriesQuery, MemoryVersion } from '../../core/types.ts';
+import type { MemoryVersion } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
 import {
   historyTable,
@@ -14,6 +14,7 @@ import {
 import { compileMetadataFilter } from '../../db/sql-filter.ts';
 import { SqlParams } from '../../db/sql-params.ts';
 import { unionOrdered } from '../../db/union-query.ts';
+import type { ListMemoriesQuery } from './memories-schemas.ts';
 
 /** Finds a visible, unexpired top-level memory by id in either table. */
 export async function findMemory(

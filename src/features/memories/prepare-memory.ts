@@ -1,8 +1,8 @@
 import { chunkText, contentHash } from '../../core/content.ts';
 import { invalidInput } from '../../core/errors.ts';
 import type { Scope } from '../../core/scope.ts';
-import type { CreateMemoryInput } from '../../core/types.ts';
 import type { Engine } from '../../kernel/engine.ts';
+import type { CreateMemoryInput } from './memories-schemas.ts';
 import type { PreparedMemory } from './memory-writes.ts';
 
 /** A create input with its scope decided. */

@@ -1,5 +1,4 @@
 import type { Identity, Scope } from '../../core/scope.ts';
-import type { SearchQuery } from '../../core/types.ts';
 import { type Queryable, quoteLiteral } from '../../db/database.ts';
 import { type MemoryTable, memoryColumns, notExpired, visibilityTerms } from '../../db/memory-tables.ts';
 import { SqlParams } from '../../db/sql-params.ts';
@@ -7,6 +6,7 @@ import { unionOrdered } from '../../db/union-query.ts';
 import { commonTerms } from '../memories/index.ts';
 import { bm25Candidates } from './bm25.ts';
 import type { ScoredRow } from './search-rows.ts';
+import type { SearchQuery } from './search-schemas.ts';
 
 /** Everything a retrieval list needs besides the query itself. */
 export interface CandidateRequest {

@@ -8,3 +8,4 @@ export { searchOperations };
 
 /** The search feature, for the registry. */
 export const searchFeature = defineFeature({ operations: searchOperations, create: (engine, bound) => createSearchApi(engine, bound) });
+export type { ContextQuery, SearchQuery } from './search-schemas.ts';

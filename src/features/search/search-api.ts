@@ -2,7 +2,7 @@ import { estimateTokens } from '../../core/content.ts';
 import { StrataError } from '../../core/errors.ts';
 import { parseInput } from '../../core/schemas.ts';
 import { type Identity, readableScopes } from '../../core/scope.ts';
-import type { ContextQuery, ContextResult, Memory, SearchHit, SearchMode, SearchQuery } from '../../core/types.ts';
+import type { ContextResult, Memory, SearchHit, SearchMode } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
 import { toMemory } from '../../db/memory-tables.ts';
 import { type CallerContext, currentIdentity } from '../../kernel/caller.ts';
@@ -13,6 +13,7 @@ import type { CandidateRequest } from './candidates.ts';
 import { formatContext } from './format-context.ts';
 import { runSearch } from './run-search.ts';
 import { searchScopes } from './search-rows.ts';
+import type { ContextQuery, SearchQuery } from './search-schemas.ts';
 import { contextSchema, searchSchema } from './search-schemas.ts';
 
 /** A search's results. */

@@ -1,6 +1,7 @@
+import { contextResultSchema } from '../../core/entities.ts';
 import { defineOperations } from '../../core/operation.ts';
 import { body } from '../../core/operation-arguments.ts';
-import { contextResultSchema, contextSchema, searchResultSchema, searchSchema } from './search-schemas.ts';
+import { contextSchema, searchResultSchema, searchSchema } from './search-schemas.ts';
 
 /** The search operations. */
 export const searchOperations = defineOperations('', 'search', {

@@ -1,6 +1,7 @@
 import type { Scope } from '../../core/scope.ts';
-import type { SearchHit, SearchQuery } from '../../core/types.ts';
+import type { SearchHit } from '../../core/types.ts';
 import { isoTime, type MemoryRow } from '../../db/memory-tables.ts';
+import type { SearchQuery } from './search-schemas.ts';
 
 /** A memory row with its rank in one retrieval list and that list's raw score. */
 export interface ScoredRow extends MemoryRow {

@@ -1,20 +1,11 @@
 import { z } from 'zod';
-import {
-  documentType,
-  filterSchema,
-  inputLimits,
-  jsonObject,
-  limitSchema,
-  opaqueId,
-  timestampSchema,
-  wellFormedText,
-} from '../../core/schemas.ts';
+import { searchHitSchema, searchModeSchema } from '../../core/entities.ts';
+import { documentType, filterSchema, inputLimits, limitSchema, opaqueId, wellFormedText } from '../../core/schemas.ts';
 import { scopes } from '../../core/scope.ts';
-import { memorySchema } from '../memories/index.ts';
 
 const searchFields = {
   query: wellFormedText('query').min(1, 'must not be empty').max(inputLimits.queryLength),
-  mode: z.enum(['vector', 'keyword', 'hybrid']).optional(),
+  mode: searchModeSchema.optional(),
   limit: limitSchema(inputLimits.searchLimit).optional(),
   scopes: z.array(z.enum(scopes)).min(1).max(4).optional(),
   documentType: documentType.optional(),
@@ -32,28 +23,10 @@ export const contextSchema = z.strictObject({
   recentTurns: z.number().int().min(0).max(200).optional(),
 });
 
-export const searchHitSchema = z.strictObject({
-  memoryId: z.uuid(),
-  scope: z.enum(scopes),
-  content: z.string(),
-  score: z.number(),
-  scores: z.strictObject({ vector: z.number().optional(), keyword: z.number().optional() }),
-  documentType: z.string(),
-  metadata: jsonObject,
-  agentId: z.string().nullable(),
-  conversationId: z.string().nullable(),
-  userId: z.string().nullable(),
-  chunk: z.strictObject({ documentId: z.uuid(), index: z.number().int() }).nullable(),
-  createdAt: timestampSchema,
-});
-
 /** What `search` answers. */
-export const searchResultSchema = z.strictObject({ mode: z.enum(['vector', 'keyword', 'hybrid']), hits: z.array(searchHitSchema) });
+export const searchResultSchema = z.strictObject({ mode: searchModeSchema, hits: z.array(searchHitSchema) });
 
-/** What `context` answers. */
-export const contextResultSchema = z.strictObject({
-  memories: z.array(searchHitSchema),
-  recent: z.array(memorySchema),
-  tokenCount: z.number().int(),
-  text: z.string(),
-});
+/** A search request. */
+export type SearchQuery = z.input<typeof searchSchema>;
+/** A context fetch for an agent turn (`tokenBudget` defaults to 1,000 estimated tokens, `recentTurns` to 10). */
+export type ContextQuery = z.input<typeof contextSchema>;

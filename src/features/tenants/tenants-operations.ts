@@ -1,7 +1,8 @@
+import { pageOf, tenantSchema } from '../../core/entities.ts';
 import { defineOperations } from '../../core/operation.ts';
 import { body, idParam, query } from '../../core/operation-arguments.ts';
-import { pageOf, pageSchema } from '../../core/schemas.ts';
-import { createTenantSchema, tenantDeletionSchema, tenantSchema, updateTenantSchema } from './tenants-schemas.ts';
+import { pageSchema } from '../../core/schemas.ts';
+import { createTenantSchema, tenantDeletionSchema, updateTenantSchema } from './tenants-schemas.ts';
 
 /** The tenants operations. */
 export const tenantsOperations = defineOperations('tenants', 'tenants', {

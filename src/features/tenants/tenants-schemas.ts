@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { limitOverridesSchema } from '../../core/plans.ts';
-import { changesSomething, jsonObject, metadataSchema, opaqueId, timestampSchema } from '../../core/schemas.ts';
+import { changesSomething, metadataSchema, opaqueId } from '../../core/schemas.ts';
 
 const settingsSchema = metadataSchema;
 
@@ -30,20 +30,6 @@ export const updateTenantSchema = z
     status: z.enum(['active', 'suspended']).optional(),
   })
   .refine(changesSomething, 'must change at least one field');
-
-export const tenantSchema = z.strictObject({
-  id: z.string(),
-  clientId: z.string(),
-  name: z.string().nullable(),
-  plan: z.string(),
-  status: z.enum(['active', 'suspended', 'offboarding', 'deleted']),
-  limits: z.record(z.string(), z.number().nullable()),
-  limitOverrides: z.record(z.string(), z.union([z.number(), z.literal('unlimited')])),
-  features: z.record(z.string(), z.boolean()),
-  settings: jsonObject,
-  createdAt: timestampSchema,
-  updatedAt: timestampSchema,
-});
 
 export const tenantDeletionSchema = z.strictObject({
   tenantId: z.string(),

@@ -1,7 +1,8 @@
+import { pageOf, userSchema } from '../../core/entities.ts';
 import { defineOperations } from '../../core/operation.ts';
 import { body, idParam, query } from '../../core/operation-arguments.ts';
-import { pageOf, pageSchema } from '../../core/schemas.ts';
-import { createUserSchema, updateUserSchema, userErasureSchema, userSchema } from './users-schemas.ts';
+import { pageSchema } from '../../core/schemas.ts';
+import { createUserSchema, updateUserSchema, userErasureSchema } from './users-schemas.ts';
 
 /** The users operations. */
 export const usersOperations = defineOperations('users', 'users', {

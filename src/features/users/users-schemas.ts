@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { changesSomething, jsonObject, metadataSchema, opaqueId, timestampSchema, userRole } from '../../core/schemas.ts';
+import { changesSomething, metadataSchema, opaqueId, userRole } from '../../core/schemas.ts';
 import { erasureSchema } from '../memories/index.ts';
 
 /** Input to `users.create`. */
@@ -13,13 +13,5 @@ export const createUserSchema = z.strictObject({
 export const updateUserSchema = z
   .strictObject({ role: userRole.optional(), metadata: metadataSchema.optional() })
   .refine(changesSomething, 'must change at least one field');
-
-export const userSchema = z.strictObject({
-  tenantId: z.string(),
-  id: z.string(),
-  role: z.enum(['admin', 'member', 'reader']),
-  metadata: jsonObject,
-  createdAt: timestampSchema,
-});
 
 export const userErasureSchema = erasureSchema.extend({ keys: z.number().int() });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { inputLimits, timestampSchema } from '../../core/schemas.ts';
+import { timestampSchema } from '../../core/entities.ts';
+import { inputLimits } from '../../core/schemas.ts';
 import { webhookEventTypes } from '../../kernel/events.ts';
 import { deliveryFailureReasons } from './webhook-transport.ts';
 

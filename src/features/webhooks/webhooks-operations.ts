@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { pageOf } from '../../core/entities.ts';
 import { defineOperations } from '../../core/operation.ts';
 import { body, idParam, query } from '../../core/operation-arguments.ts';
-import { pageOf } from '../../core/schemas.ts';
 import { createWebhookSchema, webhookDeliverySchema, webhookPageSchema, webhookSchema } from './webhook-schemas.ts';
 
 /** The webhooks operations. */

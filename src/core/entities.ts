@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { Json } from './json.ts';
+import { scopes } from './scope.ts';
+
+// What the API returns, described once: the library's types are inferred from these schemas,
+// the OpenAPI document describes responses with them, and the HTTP tests check every real
+// response against them.
+
+/** A JSON object (metadata, settings). */
+export const jsonObject = z.record(z.string(), z.unknown()) as unknown as z.ZodType<Record<string, Json>, Record<string, Json>>;
+/** A timestamp as the API returns it. */
+export const timestampSchema = z.iso.datetime({ offset: true });
+/** A cursor page of `item`. */
+export const pageOf = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** A customer organisation: the unit of isolation. */
+export const tenantSchema = z.strictObject({
+  id: z.string(),
+  clientId: z.string(),
+  name: z.string().nullable(),
+  plan: z.string(),
+  status: z.enum(['active', 'suspended', 'offboarding', 'deleted']),
+  /** The limits in force (the plan's preset, then the tenant's own); null is unlimited. */
+  limits: z.record(z.string(), z.number().nullable()),
+  /** The tenant's own limits over its plan's (`unlimited` lifts one). */
+  limitOverrides: z.record(z.string(), z.union([z.number(), z.literal('unlimited')])),
+  /** Feature flags in force (the plan's, then `settings.features`). */
+  features: z.record(z.string(), z.boolean()),
+  settings: jsonObject,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+
+/** A user inside one tenant. The same id in another tenant is a different person. */
+export const userSchema = z.strictObject({
+  tenantId: z.string(),
+  id: z.string(),
+  role: z.enum(['admin', 'member', 'reader']),
+  metadata: jsonObject,
+  createdAt: timestampSchema,
+});
+
+/** A stored memory (or document) as callers see it. */
+export const memorySchema = z.strictObject({
+  id: z.uuid(),
+  scope: z.enum(scopes),
+  /** Owning tenant; null for world and client scope. */
+  tenantId: z.string().nullable(),
+  /** Owning client application; null for world scope. */
+  clientId: z.string().nullable(),
+  /** Owning user; set only for user scope. */
+  userId: z.string().nullable(),
+  documentType: z.string(),
+  content: z.string(),
+  metadata: jsonObject,
+  agentId: z.string().nullable(),
+  conversationId: z.string().nullable(),
+  /** Number of searchable chunks a long document was split into (1 for a plain memory). */
+  chunkCount: z.number().int(),
+  version: z.number().int(),
+  embeddingModel: z.string(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  expiresAt: timestampSchema.nullable(),
+});
+
+/** The outcome of a create: the memory, and whether identical content already existed. */
+export const createdMemorySchema = z.strictObject({
+  memory: memorySchema,
+  /** True when the same content already existed in that scope and was returned instead. */
+  deduplicated: z.boolean(),
+});
+
+/** A previous version of a memory, kept on every update. */
+export const memoryVersionSchema = z.strictObject({
+  memoryId: z.uuid(),
+  version: z.number().int(),
+  content: z.string(),
+  metadata: jsonObject,
+  documentType: z.string(),
+  /** When this version was replaced. */
+  replacedAt: timestampSchema,
+});
+
+/** Search modes. */
+export const searchModeSchema = z.enum(['vector', 'keyword', 'hybrid']);
+
+/** One search result with its score and where it came from. */
+export const searchHitSchema = z.strictObject({
+  memoryId: z.uuid(),
+  scope: z.enum(scopes),
+  content: z.string(),
+  score: z.number(),
+  /** Per-mode details: cosine similarity, keyword rank, fused rank. */
+  scores: z.strictObject({ vector: z.number().optional(), keyword: z.number().optional() }),
+  documentType: z.string(),
+  metadata: jsonObject,
+  agentId: z.string().nullable(),
+  conversationId: z.string().nullable(),
+  userId: z.string().nullable(),
+  /** For a chunk of a long document: the document and the chunk's position in it. */
+  chunk: z.strictObject({ documentId: z.uuid(), index: z.number().int() }).nullable(),
+  createdAt: timestampSchema,
+});
+
+/** Memories chosen for an agent turn, and the same as a ready-to-use text block. */
+export const contextResultSchema = z.strictObject({
+  memories: z.array(searchHitSchema),
+  recent: z.array(memorySchema),
+  tokenCount: z.number().int(),
+  text: z.string(),
+});
