@@ -54,25 +54,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** The SQL that starts a session transaction; values are quoted literals so it is one round trip. */
-export function sessionSetupSql(appRole: string, settings: SessionSettings, statementTimeoutMs: number): string {
-  const values: Array<[string, string]> = [
-    ['role', appRole],
-    ['strata.role', settings.role],
-    ['strata.client_id', settings.clientId ?? ''],
-    ['strata.tenant_id', settings.tenantId ?? ''],
-    ['strata.user_id', settings.userId ?? ''],
-    ['strata.all_users', settings.allUsers === true ? 'on' : 'off'],
-    ['strata.key_hash', settings.keyHash ?? ''],
-    ['statement_timeout', String(statementTimeoutMs)],
-    // JIT compilation costs tens of milliseconds on queries the planner deems expensive (an exact
-    // scan of a 10,000-row tenant); these short queries never earn that back.
-    ['jit', 'off'],
-  ];
-  const calls = values.map(([name, value]) => `set_config(${quoteLiteral(name)}, ${quoteLiteral(value)}, true)`);
-  return `SELECT ${calls.join(', ')}`;
-}
-
 /** Quotes a string as a SQL literal (standard_conforming_strings is on in every supported server). */
 export function quoteLiteral(value: string): string {
   if (value.includes('\u0000')) throw new Error('SQL literal cannot contain NUL');

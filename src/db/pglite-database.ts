@@ -1,8 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { type Database, type Queryable, type QueryResult, sessionSetupSql } from './database.ts';
+import type { Database, Queryable, QueryResult } from './database.ts';
 import { lockDirectory } from './dir-lock.ts';
+import { sessionSetupSql } from './session-settings.ts';
 
 /** Options for {@link openPgliteDatabase}. */
 export interface PgliteDatabaseOptions {

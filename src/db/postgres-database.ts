@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { StrataError } from '../core/errors.ts';
-import { type Database, type Queryable, type QueryResult, sessionSetupSql } from './database.ts';
+import type { Database, Queryable, QueryResult } from './database.ts';
+import { sessionSetupSql } from './session-settings.ts';
 
 /** Options for {@link openPostgresDatabase}. */
 export interface PostgresDatabaseOptions {

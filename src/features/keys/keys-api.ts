@@ -6,6 +6,7 @@ import { type Identity, outranks, type Role } from '../../core/scope.ts';
 import type { Page, User } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
 import { toStrataError } from '../../db/database-errors.ts';
+import { enterTenant } from '../../db/session-settings.ts';
 import { type CallerContext, currentIdentity } from '../../kernel/caller.ts';
 import { decodeCursor, encodeCursor } from '../../kernel/cursor.ts';
 import { type Engine, inSession, type TenantFacts } from '../../kernel/engine.ts';
@@ -89,7 +90,7 @@ export function createKeysApi(engine: Engine, bound: CallerContext | undefined):
       (await db.query<ApiKeyRow>(`SELECT ${apiKeyColumns('admin')} FROM admin_api_keys WHERE key_id = $1 ${lock}`, [id])).rows[0];
     if (row === undefined) throw notFound('API key', id);
     // Operators and client admins reach tenant keys across tenants; changing one happens inside its tenant.
-    if (row.tenant_id !== null && lock !== '') await db.query(`SELECT set_config('strata.tenant_id', $1, true)`, [row.tenant_id]);
+    if (row.tenant_id !== null && lock !== '') await enterTenant(db, row.tenant_id);
     return row;
   };
 

@@ -6,6 +6,7 @@ import type { Identity } from '../../core/scope.ts';
 import type { Page, Tenant } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
 import { sqlState, toStrataError } from '../../db/database-errors.ts';
+import { enterTenant } from '../../db/session-settings.ts';
 import { purgeTenantRows } from '../../db/tenant-tables.ts';
 import { dropTenantIndex } from '../../db/vector-indexes.ts';
 import { type CallerContext, currentIdentity } from '../../kernel/caller.ts';
@@ -163,7 +164,7 @@ export function createTenantsApi(engine: Engine, bound: CallerContext | undefine
           throw new StrataError('conflict', `id: tenant ${JSON.stringify(parsed.id)} already exists`, { details: { field: 'id' } });
         }
         // The usage row is written under the new tenant's own context, as RLS requires.
-        await db.query(`SELECT set_config('strata.tenant_id', $1, true)`, [parsed.id]);
+        await enterTenant(db, parsed.id);
         await db.query('INSERT INTO tenant_usage (tenant_id) VALUES ($1)', [parsed.id]);
         await db.query('INSERT INTO tenant_meter (tenant_id) VALUES ($1)', [parsed.id]);
         noteTargets(engine, [parsed.id]);
