@@ -36,15 +36,7 @@ export type { DocumentTypeStats, StatsApi, StatsQuery, TenantStats } from './fea
 export type { CreateTenantInput, TenantDeletionReport, TenantsApi, UpdateTenantInput } from './features/tenants/index.ts';
 export type { UsageApi, UsageDay, UsageReport, UsageTotals } from './features/usage/index.ts';
 export type { UsersApi } from './features/users/index.ts';
-export type {
-  CreatedWebhook,
-  CreateWebhookInput,
-  Webhook,
-  WebhookDelivery,
-  WebhookDispatcherOptions,
-  WebhookPageQuery,
-  WebhooksApi,
-} from './features/webhooks/index.ts';
+export type * from './features/webhooks/index.ts';
 export { verifyWebhookSignature } from './features/webhooks/index.ts';
 export type { CallerContext } from './kernel/caller.ts';
 export { type WebhookEventType, type WebhookPayload, webhookEventTypes } from './kernel/events.ts';

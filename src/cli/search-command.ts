@@ -1,5 +1,5 @@
 import type { ContextQuery, MetadataFilter, Scope, SearchMode, SearchQuery } from '../index.ts';
-import { compact, integerOption, jsonObjectOption, listOption, stringOption } from './args.ts';
+import { compact, integerOption, jsonObjectOption, listOption, type OptionValues, stringOption } from './args.ts';
 import type { CommandDefinition } from './command.ts';
 import { formatHits } from './memory-format.ts';
 
@@ -11,6 +11,18 @@ const rankingOptions = {
 } as const;
 
 const queryArgument = [{ name: 'query', required: true }] as const;
+
+/** The query and the ranking fields both commands take (`rankingOptions`, and `--conversation`). */
+function ranking(query: string, options: OptionValues) {
+  return {
+    query,
+    conversationId: stringOption(options, 'conversation'),
+    mode: stringOption(options, 'mode') as SearchMode | undefined,
+    limit: integerOption(options, 'limit'),
+    scopes: listOption(options, 'scopes') as Scope[] | undefined,
+    agentId: stringOption(options, 'agent'),
+  };
+}
 
 /** `strata search` and `strata context`: ranked retrieval across the caller's scope chain. */
 export const searchCommands: CommandDefinition[] = [
@@ -26,13 +38,8 @@ export const searchCommands: CommandDefinition[] = [
     },
     async run({ arguments: [query = ''], options, open }) {
       const request: SearchQuery = compact({
-        query,
-        mode: stringOption(options, 'mode') as SearchMode | undefined,
-        limit: integerOption(options, 'limit'),
-        scopes: listOption(options, 'scopes') as Scope[] | undefined,
+        ...ranking(query, options),
         documentType: stringOption(options, 'type'),
-        agentId: stringOption(options, 'agent'),
-        conversationId: stringOption(options, 'conversation'),
         filter: jsonObjectOption<MetadataFilter>(options, 'filter'),
       });
       const result = await (await open()).search(request);
@@ -51,14 +58,9 @@ export const searchCommands: CommandDefinition[] = [
     },
     async run({ arguments: [query = ''], options, open }) {
       const request: ContextQuery = compact({
-        query,
+        ...ranking(query, options),
         tokenBudget: integerOption(options, 'budget'),
-        conversationId: stringOption(options, 'conversation'),
         recentTurns: integerOption(options, 'recent'),
-        mode: stringOption(options, 'mode') as SearchMode | undefined,
-        limit: integerOption(options, 'limit'),
-        scopes: listOption(options, 'scopes') as Scope[] | undefined,
-        agentId: stringOption(options, 'agent'),
       });
       const result = await (await open()).context(request);
       return { result, text: result.text };

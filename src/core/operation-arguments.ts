@@ -1,4 +1,4 @@
-import type { ArgumentPlace } from './operation.ts';
+import type { ArgumentPlace, HttpRoute } from './operation.ts';
 
 // The argument places most operations use, for their HTTP routes.
 
@@ -10,3 +10,13 @@ export const body: ArgumentPlace = { in: 'body' };
 export const query: ArgumentPlace = { in: 'query' };
 /** The `Idempotency-Key` header, as the `idempotencyKey` field of an options argument. */
 export const idempotencyKey: ArgumentPlace = { in: 'header', name: 'idempotency-key', field: 'idempotencyKey' };
+
+/** An HTTP route: `route('GET', '/v1/keys/{id}', [idParam()])`; a success is 200 unless `status` says otherwise. */
+export function route(
+  method: HttpRoute['method'],
+  path: string,
+  args: ArgumentPlace[],
+  extra: Pick<HttpRoute, 'body' | 'query' | 'stream'> & { status?: HttpRoute['status'] } = {},
+): HttpRoute {
+  return { method, path, args, status: 200, ...extra };
+}

@@ -93,6 +93,18 @@ export interface RetryableFailure {
 /** What one attempt of {@link withRetries} returns: its value, or a failure worth retrying. */
 export type AttemptOutcome<T> = { ok: true; value: T } | { ok: false; failure: RetryableFailure };
 
+/** What an HTTP provider (embeddings, chat) lets its caller tune about retrying and transport. */
+export interface ProviderRetryOptions {
+  /** Backoff before the first retry, doubled for each further one (with jitter). Default 500. */
+  retryBaseDelayMs?: number;
+  /** Longest wait between attempts; a `Retry-After` asking for longer ends the retries. Default 60000. */
+  maxRetryDelayMs?: number;
+  /** The `fetch` to use. Default `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch;
+  /** Waits between retries; must reject when the signal aborts. Injectable so tests need not wait. */
+  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+}
+
 /** Options for {@link withRetries}. */
 export interface RetryOptions {
   /** Retries after the first attempt. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StrataError } from '../core/errors.ts';
+import { failure } from '../../test/support/failure.ts';
 import { type ChatCompletionsServer, type ChatCompletionsServerOptions, startChatCompletionsServer } from '../testing/index.ts';
 import { abortableSleep } from './http-retry.ts';
 import type { ChatMessage, ChatRequest } from './llm-provider.ts';
@@ -27,15 +27,6 @@ async function restart(options: ChatCompletionsServerOptions) {
 
 function llm(options: Partial<OpenAIChatModelOptions> = {}) {
   return createOpenAIChatModel({ baseUrl: server.url, model: 'stub-chat', sleep, ...options });
-}
-
-async function failure(promise: Promise<unknown>): Promise<StrataError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(StrataError);
-  return error as StrataError;
 }
 
 const hello: ChatRequest = { messages: [{ role: 'user', content: 'Hello there' }] };

@@ -4,6 +4,7 @@ import {
   type AttemptOutcome,
   abortableSleep,
   isRetryableResponse,
+  type ProviderRetryOptions,
   type RetryableFailure,
   retryAfterMs,
   withRetries,
@@ -19,9 +20,10 @@ import {
   parseErrorBody,
   parseJsonAnswer,
 } from './openai-chat-wire.ts';
+import { parseProviderSettings, withoutUndefined } from './provider-settings.ts';
 
 /** Options for {@link createOpenAIChatModel}. */
-export interface OpenAIChatModelOptions {
+export interface OpenAIChatModelOptions extends ProviderRetryOptions {
   /**
    * API root including the version segment: `https://api.openai.com/v1` (OpenAI),
    * `http://localhost:11434/v1` (Ollama), `http://localhost:8000/v1` (vLLM),
@@ -47,14 +49,6 @@ export interface OpenAIChatModelOptions {
   maxRetries?: number;
   /** Time limit of each attempt, response body included; a call may override it. Default 60000. */
   timeoutMs?: number;
-  /** Backoff before the first retry, doubled for each further one (with jitter). Default 500. */
-  retryBaseDelayMs?: number;
-  /** Longest wait between attempts; a `Retry-After` asking for longer ends the retries. Default 60000. */
-  maxRetryDelayMs?: number;
-  /** The `fetch` to use. Default `globalThis.fetch`. */
-  fetch?: typeof globalThis.fetch;
-  /** Waits between retries; must reject when the signal aborts. Injectable so tests need not wait. */
-  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
   /** Source of backoff jitter in [0, 1). Default `Math.random`. */
   random?: () => number;
   /** The clock a `Retry-After` HTTP date is read against, in epoch milliseconds. Default `Date.now`. */
@@ -124,7 +118,7 @@ const callOptionsSchema = z.object({ timeoutMs: z.number().positive().optional()
  */
 export function createOpenAIChatModel(options: OpenAIChatModelOptions): LLMProvider {
   const { apiKey, fetch: fetchImplementation = globalThis.fetch, sleep = abortableSleep, random = Math.random, now = Date.now } = options;
-  const settings = parseSettings({
+  const settings = parseProviderSettings(settingsSchema, {
     headers: {},
     maxTokensParameter: 'max_tokens',
     maxRetries: 2,
@@ -210,16 +204,4 @@ function validate(schema: z.ZodType, value: unknown, fallback: string): void {
   const issue = result.error.issues[0];
   const field = issue?.path.join('.') || fallback;
   throw new StrataError('invalid_input', `${field}: ${issue?.message ?? 'is invalid'}`, { details: { field } });
-}
-
-function parseSettings(value: unknown): z.infer<typeof settingsSchema> {
-  const result = settingsSchema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.join('.') || 'options';
-  throw new StrataError('misconfigured', `${field}: ${issue?.message ?? 'is invalid'}`, { details: { field } });
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StrataError } from '../core/errors.ts';
+import { failure } from '../../test/support/failure.ts';
 import { type EmbeddingsServer, startEmbeddingsServer } from '../testing/index.ts';
 import { createHashEmbedder } from './hash-embedder.ts';
 import { abortableSleep } from './http-retry.ts';
@@ -22,15 +22,6 @@ afterEach(async () => {
 
 function embedder(options: Partial<OpenAIEmbedderOptions> = {}) {
   return createOpenAIEmbedder({ baseUrl: server.url, model: 'stub-embed', dimensions: 16, sleep, ...options });
-}
-
-async function failure(promise: Promise<unknown>): Promise<StrataError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(StrataError);
-  return error as StrataError;
 }
 
 const texts = Array.from({ length: 10 }, (_, index) => `text number ${index} about topic ${index % 3}`);

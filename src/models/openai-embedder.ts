@@ -5,14 +5,16 @@ import {
   type AttemptOutcome,
   abortableSleep,
   isRetryableResponse,
+  type ProviderRetryOptions,
   type RetryableFailure,
   retryAfterMs,
   withRetries,
 } from './http-retry.ts';
 import { errorMessage, parseEmbeddings, statusError } from './openai-wire.ts';
+import { parseProviderSettings, withoutUndefined } from './provider-settings.ts';
 
 /** Options for {@link createOpenAIEmbedder}. */
-export interface OpenAIEmbedderOptions {
+export interface OpenAIEmbedderOptions extends ProviderRetryOptions {
   /** API root including the version segment: `https://api.openai.com/v1`, `http://localhost:11434/v1`. */
   baseUrl: string;
   /** Model name as the server knows it, e.g. `text-embedding-3-small`, `nomic-embed-text`. */
@@ -32,14 +34,6 @@ export interface OpenAIEmbedderOptions {
   maxRetries?: number;
   /** Time limit of each attempt, response body included. Default 30000. */
   timeoutMs?: number;
-  /** Backoff before the first retry, doubled for each further one (with jitter). Default 500. */
-  retryBaseDelayMs?: number;
-  /** Longest wait between attempts; a `Retry-After` asking for longer ends the retries. Default 60000. */
-  maxRetryDelayMs?: number;
-  /** The `fetch` to use. Default `globalThis.fetch`. */
-  fetch?: typeof globalThis.fetch;
-  /** Waits between retries; must reject when the signal aborts. Injectable so tests need not wait. */
-  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
 }
 
 const settingsSchema = z.object({
@@ -70,7 +64,7 @@ const settingsSchema = z.object({
  */
 export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): EmbeddingProvider {
   const { apiKey, sendDimensions = false, fetch: fetchImplementation = globalThis.fetch, sleep = abortableSleep } = options;
-  const settings = parseSettings({
+  const settings = parseProviderSettings(settingsSchema, {
     batchSize: 64,
     maxRetries: 3,
     timeoutMs: 30_000,
@@ -141,16 +135,4 @@ function exhausted(failure: RetryableFailure, attempts: number, endpoint: string
     details: { endpoint, attempts, ...(status === undefined ? {} : { status }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
     cause,
   });
-}
-
-function parseSettings(value: unknown): z.infer<typeof settingsSchema> {
-  const result = settingsSchema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.join('.') || 'options';
-  throw new StrataError('misconfigured', `${field}: ${issue?.message ?? 'is invalid'}`, { details: { field } });
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }

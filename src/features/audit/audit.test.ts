@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { failure } from '../../../test/support/failure.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http-server.ts';
 import { schemaCheckingFetch } from '../../../test/support/response-check.ts';
 import { describeEachStore, openRawDatabase } from '../../../test/support/stores.ts';
 import { createStrataClient } from '../../client/index.ts';
 import type { Database, Queryable } from '../../db/database.ts';
-import { createStrata, type Strata, StrataError } from '../../index.ts';
+import { createStrata, type Strata } from '../../index.ts';
 import { type AuditEntry, appendTenantEntry, auditPayload, chainHash } from '../../kernel/audit-chain.ts';
 
 const entry = (tenantId: string, fields: Partial<AuditEntry> = {}): AuditEntry & { tenantId: string } => ({
@@ -48,15 +49,6 @@ const numbered = (count: number) =>
     targetIds: [`id-${index + 1}`],
     at: `2026-01-01T10:00:${String(index % 60).padStart(2, '0')}.000Z`,
   }));
-
-async function failure(promise: Promise<unknown>): Promise<StrataError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(StrataError);
-  return error as StrataError;
-}
 
 async function rejection(promise: Promise<unknown>): Promise<{ code?: string; message: string }> {
   const error = await promise.then(

@@ -4,15 +4,15 @@ import { changesSomething, metadataSchema, opaqueId } from '../../core/schemas.t
 
 const settingsSchema = metadataSchema;
 
+/** A plan's name: a preset (`free`, `pro`, ...) or any other lowercase name. */
+const planName = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/);
+
 /** Input to `tenants.create`. */
 export const createTenantSchema = z.strictObject({
   id: opaqueId,
   clientId: opaqueId.optional(),
   name: z.string().max(255).optional(),
-  plan: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,63}$/)
-    .optional(),
+  plan: planName.optional(),
   settings: settingsSchema.optional(),
   limits: limitOverridesSchema.optional(),
 });
@@ -21,10 +21,7 @@ export const createTenantSchema = z.strictObject({
 export const updateTenantSchema = z
   .strictObject({
     name: z.string().max(255).nullable().optional(),
-    plan: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]{0,63}$/)
-      .optional(),
+    plan: planName.optional(),
     settings: settingsSchema.optional(),
     limits: limitOverridesSchema.optional(),
     status: z.enum(['active', 'suspended']).optional(),

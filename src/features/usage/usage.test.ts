@@ -2,12 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure } from '../../../test/support/failure.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http-server.ts';
 import { schemaCheckingFetch } from '../../../test/support/response-check.ts';
 import { describeEachStore, openRawDatabase } from '../../../test/support/stores.ts';
 import { createStrataClient } from '../../client/index.ts';
 import type { Database } from '../../db/database.ts';
-import { createStrata, type Strata, StrataError } from '../../index.ts';
+import { createStrata, type Strata } from '../../index.ts';
 import { appendTenantEntry, type MeterDelta } from '../../kernel/audit-chain.ts';
 import { estimateCost, type PriceTable, parsePriceTable, priceTableFromEnvironment } from '../../kernel/prices.ts';
 
@@ -50,15 +51,6 @@ async function meter(database: Database, tenantId: string, rows: typeof metered)
       ),
     );
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<StrataError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(StrataError);
-  return error as StrataError;
 }
 
 describeEachStore('usage reports', (target) => {
