@@ -30,7 +30,7 @@ type RootMethods = ApiOf<Extract<Feature, { operations: { group: '' } }>>;
 
 /**
  * One Strata store: every feature's methods (`memories`, `tenants`, `users`, `keys`, `exports`,
- * `webhooks`, `usage`, `audit`, `maintenance`, and `search`/`context` at the root), built from
+ * `webhooks`, `usage`, `audit`, `stats`, `maintenance`, and `search`/`context` at the root), built from
  * the operation registry. The same operations exist over HTTP and in the client SDK. Calls act
  * for the caller bound with `as()`, else the one set by `withTenant()`, else the operator (or,
  * in single-tenant mode, the default tenant).
