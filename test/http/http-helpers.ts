@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { StrataErrorCode } from '../../src/index.ts';
 import type { Problem } from '../../src/server/problem.ts';
+import { injectedFetch } from '../support/inject.ts';
 
 /** An RFC 9457 problem body as the service sends it. */
 export type ProblemBody = Problem;
@@ -27,8 +28,9 @@ export interface HttpRequest {
 }
 
 /**
- * Sends one request to the service over loopback with `fetch`, with nothing added but what
- * the caller asks for, and reads the whole response.
+ * Sends one request to the service over loopback with `fetch` (or through `inject` for a
+ * server started in-process), with nothing added but what the caller asks for, and reads the
+ * whole response.
  */
 export async function send<T = unknown>(baseUrl: string, request: HttpRequest): Promise<HttpResponse<T>> {
   const headers: Record<string, string> = { ...request.headers };
@@ -38,7 +40,7 @@ export async function send<T = unknown>(baseUrl: string, request: HttpRequest): 
     headers['content-type'] ??= 'application/json';
     body = JSON.stringify(request.json);
   }
-  const response = await fetch(`${baseUrl}${request.path}`, {
+  const response = await (injectedFetch(baseUrl) ?? fetch)(`${baseUrl}${request.path}`, {
     method: request.method ?? 'GET',
     headers,
     ...(body === undefined ? {} : { body }),

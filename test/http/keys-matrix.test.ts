@@ -326,7 +326,7 @@ describeEachStore('API key matrix over HTTP', (target) => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer(target);
+    server = await startTestServer(target, { inject: true });
     const operator = server.client;
     await operator.tenants.create({ id: ownTenant, clientId: ownClient });
     await operator.tenants.create({ id: otherTenant, clientId: otherClient });

@@ -66,7 +66,7 @@ describeEachStore('tenant statistics', (target) => {
 describeEachStore('tenant statistics over HTTP', (target) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(target);
+    server = await startTestServer(target, { inject: true });
     await server.strata.tenants.create({ id: 'stats-http' });
     await server.strata.as({ tenantId: 'stats-http' }).memories.create({ content: 'A fact', documentType: 'fact' });
   });
