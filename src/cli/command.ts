@@ -1,6 +1,6 @@
 import type { StrataClient } from '../client/create-client.ts';
 import type { Strata, StrataOptions } from '../index.ts';
-import type { OptionSpecs, OptionValues } from './args.ts';
+import { compact, integerOption, type OptionSpecs, type OptionValues, stringOption } from './args.ts';
 import type { CliIo } from './io.ts';
 import type { RemoteService } from './store.ts';
 
@@ -52,4 +52,31 @@ export interface CommandDefinition {
   /** Store options beyond the defaults (re-embed must open a store on another model). */
   storeOptions?: Partial<StrataOptions>;
   run(invocation: Invocation): Promise<CommandOutput>;
+}
+
+/**
+ * `strata <group> <verb> <id>`: one record by id, printed with `format` (the JSON result with
+ * `--json`). Most groups' `get`, and any other single-id read.
+ */
+export function showCommand<T>(
+  path: readonly [string, string],
+  summary: string,
+  read: (handle: StrataHandle, id: string) => Promise<T>,
+  format: (record: T) => string,
+): CommandDefinition {
+  return {
+    path,
+    arguments: [{ name: 'id', required: true }],
+    summary,
+    options: {},
+    async run({ arguments: [id = ''], open }) {
+      const record = await read(await open(), id);
+      return { result: record, text: format(record) };
+    },
+  };
+}
+
+/** The `--limit` and `--cursor` of a listing, as its page query. */
+export function pageQuery(options: OptionValues): { limit?: number; cursor?: string } {
+  return compact({ limit: integerOption(options, 'limit'), cursor: stringOption(options, 'cursor') });
 }

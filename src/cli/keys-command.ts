@@ -1,7 +1,7 @@
 import { type ApiKeyKind, apiKeyKinds, mintApiKey } from '../core/api-key.ts';
 import type { ApiKey, CreatedApiKey, Role } from '../index.ts';
 import { compact, integerOption, stringOption, UsageError } from './args.ts';
-import type { CommandDefinition } from './command.ts';
+import { type CommandDefinition, showCommand } from './command.ts';
 import { pageOptions } from './common-options.ts';
 import { formatPage, formatRecord, formatTable, orDash, shortTime } from './output.ts';
 
@@ -66,16 +66,7 @@ export const keysCommands: CommandDefinition[] = [
       return { result: page, text: formatPage('keys', table, page.items.length, page.nextCursor) };
     },
   },
-  {
-    path: ['keys', 'get'],
-    arguments: [{ name: 'id', required: true }],
-    summary: 'show one API key (never its secret)',
-    options: {},
-    async run({ arguments: [id = ''], open }) {
-      const key = await (await open()).keys.get(id);
-      return { result: key, text: formatKey(key) };
-    },
-  },
+  showCommand(['keys', 'get'], 'show one API key (never its secret)', (strata, id) => strata.keys.get(id), formatKey),
   {
     path: ['keys', 'revoke'],
     arguments: [{ name: 'id', required: true }],

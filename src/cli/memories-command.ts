@@ -1,6 +1,6 @@
 import type { CreateMemoryInput, Json, ListMemoriesQuery, MetadataFilter, Scope } from '../index.ts';
 import { compact, integerOption, jsonObjectOption, nonEmptyPatch, stringOption } from './args.ts';
-import type { CommandDefinition } from './command.ts';
+import { type CommandDefinition, showCommand } from './command.ts';
 import { pageOptions } from './common-options.ts';
 import { textArgument } from './io.ts';
 import { formatHistory, formatMemory, formatMemoryPage } from './memory-format.ts';
@@ -62,16 +62,7 @@ export const memoriesCommands: CommandDefinition[] = [
       return { result: page, text: formatMemoryPage(page) };
     },
   },
-  {
-    path: ['memories', 'get'],
-    arguments: memoryIdArgument,
-    summary: 'show one memory',
-    options: {},
-    async run({ arguments: [id = ''], open }) {
-      const memory = await (await open()).memories.get(id);
-      return { result: memory, text: formatMemory(memory) };
-    },
-  },
+  showCommand(['memories', 'get'], 'show one memory', (strata, id) => strata.memories.get(id), formatMemory),
   {
     path: ['memories', 'update'],
     arguments: memoryIdArgument,

@@ -1,7 +1,7 @@
 import type { LimitOverrides } from '../core/plans.ts';
 import type { Json, Tenant, TenantDeletionReport } from '../index.ts';
-import { compact, integerOption, jsonObjectOption, nonEmptyPatch, stringOption } from './args.ts';
-import type { CommandDefinition } from './command.ts';
+import { compact, jsonObjectOption, nonEmptyPatch, stringOption } from './args.ts';
+import { type CommandDefinition, pageQuery, showCommand } from './command.ts';
 import { pageOptions } from './common-options.ts';
 import { formatPage, formatRecord, formatTable, inlineJson, orDash, shortTime } from './output.ts';
 
@@ -36,23 +36,14 @@ export const tenantsCommands: CommandDefinition[] = [
       return { result: tenant, text: formatTenant(tenant) };
     },
   },
-  {
-    path: ['tenants', 'get'],
-    arguments: [{ name: 'id', required: true }],
-    summary: 'show one tenant',
-    options: {},
-    async run({ arguments: [id = ''], open }) {
-      const tenant = await (await open()).tenants.get(id);
-      return { result: tenant, text: formatTenant(tenant) };
-    },
-  },
+  showCommand(['tenants', 'get'], 'show one tenant', (strata, id) => strata.tenants.get(id), formatTenant),
   {
     path: ['tenants', 'list'],
     arguments: [],
     summary: 'list tenants by id',
     options: pageOptions,
     async run({ options, open }) {
-      const query = compact({ limit: integerOption(options, 'limit'), cursor: stringOption(options, 'cursor') });
+      const query = pageQuery(options);
       const page = await (await open()).tenants.list(query);
       const table = formatTable(
         ['ID', 'CLIENT', 'PLAN', 'STATUS', 'CREATED', 'NAME'],

@@ -1,6 +1,6 @@
 import type { Json, User } from '../index.ts';
-import { compact, integerOption, jsonObjectOption, nonEmptyPatch, stringOption } from './args.ts';
-import type { CommandDefinition } from './command.ts';
+import { compact, jsonObjectOption, nonEmptyPatch, stringOption } from './args.ts';
+import { type CommandDefinition, pageQuery, showCommand } from './command.ts';
 import { pageOptions } from './common-options.ts';
 import { formatPage, formatRecord, formatTable, inlineJson, shortTime } from './output.ts';
 
@@ -27,23 +27,14 @@ export const usersCommands: CommandDefinition[] = [
       return { result: user, text: formatUser(user) };
     },
   },
-  {
-    path: ['users', 'get'],
-    arguments: [{ name: 'id', required: true }],
-    summary: 'show one user',
-    options: {},
-    async run({ arguments: [id = ''], open }) {
-      const user = await (await open()).users.get(id);
-      return { result: user, text: formatUser(user) };
-    },
-  },
+  showCommand(['users', 'get'], 'show one user', (strata, id) => strata.users.get(id), formatUser),
   {
     path: ['users', 'list'],
     arguments: [],
     summary: "list the tenant's users",
     options: pageOptions,
     async run({ options, open }) {
-      const query = compact({ limit: integerOption(options, 'limit'), cursor: stringOption(options, 'cursor') });
+      const query = pageQuery(options);
       const page = await (await open()).users.list(query);
       const table = formatTable(
         ['ID', 'ROLE', 'CREATED'],

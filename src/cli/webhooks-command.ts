@@ -1,6 +1,6 @@
 import type { CreatedWebhook, Webhook, WebhookDelivery } from '../index.ts';
-import { compact, integerOption, listOption, stringOption, UsageError } from './args.ts';
-import type { CommandDefinition } from './command.ts';
+import { compact, listOption, stringOption, UsageError } from './args.ts';
+import { type CommandDefinition, pageQuery, showCommand } from './command.ts';
 import { pageOptions } from './common-options.ts';
 import { formatPage, formatRecord, formatTable, orDash, shortTime } from './output.ts';
 
@@ -35,7 +35,7 @@ export const webhooksCommands: CommandDefinition[] = [
     summary: "list the tenant's webhooks (--tenant), or the platform-wide ones",
     options: pageOptions,
     async run({ options, open }) {
-      const query = compact({ limit: integerOption(options, 'limit'), cursor: stringOption(options, 'cursor') });
+      const query = pageQuery(options);
       const page = await (await open()).webhooks.list(query);
       const table = formatTable(
         ['ID', 'URL', 'EVENTS', 'DESCRIPTION', 'CREATED'],
@@ -44,16 +44,7 @@ export const webhooksCommands: CommandDefinition[] = [
       return { result: page, text: formatPage('webhooks', table, page.items.length, page.nextCursor) };
     },
   },
-  {
-    path: ['webhooks', 'get'],
-    arguments: idArgument,
-    summary: 'show one webhook (never its secret)',
-    options: {},
-    async run({ arguments: [id = ''], open }) {
-      const hook = await (await open()).webhooks.get(id);
-      return { result: hook, text: formatWebhook(hook) };
-    },
-  },
+  showCommand(['webhooks', 'get'], 'show one webhook (never its secret)', (strata, id) => strata.webhooks.get(id), formatWebhook),
   {
     path: ['webhooks', 'delete'],
     arguments: idArgument,
@@ -70,7 +61,7 @@ export const webhooksCommands: CommandDefinition[] = [
     summary: "a webhook's delivery log, newest first",
     options: pageOptions,
     async run({ arguments: [id = ''], options, open }) {
-      const query = compact({ limit: integerOption(options, 'limit'), cursor: stringOption(options, 'cursor') });
+      const query = pageQuery(options);
       const page = await (await open()).webhooks.deliveries(id, query);
       const table = formatTable(
         ['ID', 'EVENT', 'STATUS', 'ATTEMPTS', 'LAST STATUS', 'LAST ERROR', 'CREATED', 'DELIVERED'],
