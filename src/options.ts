@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Plan } from './core/plans.ts';
 import type { Database } from './db/database.ts';
-import type { WebhookDispatcherOptions } from './features/webhooks/webhook-dispatcher.ts';
+import type { WebhookDispatcherOptions } from './features/webhooks/index.ts';
 import type { PriceTable } from './kernel/prices.ts';
 import type { EmbeddingProvider } from './models/embedding-provider.ts';
 import type { Telemetry } from './telemetry/types.ts';

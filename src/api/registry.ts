@@ -27,9 +27,6 @@ export const features = [
   statsFeature,
 ] as const;
 
-/** Every feature's declarations. */
-export const featureOperations = features.map((feature) => feature.operations);
-
 type Declared = (typeof features)[number]['operations'];
 type Qualified<G extends string, K extends string> = G extends '' ? K : `${G}.${K}`;
 type NamesOf<F, Where = unknown> = F extends { group: infer G extends string; operations: infer O }
@@ -42,11 +39,11 @@ export type OperationName = NamesOf<Declared>;
 export type HttpOperationName = NamesOf<Declared, { http: object }>;
 
 /** The merged registry: every operation of every feature, with its full name and tag. */
-export const operations: readonly Operation[] = featureOperations.flatMap((feature) =>
-  Object.entries(feature.operations).map(([method, declaration]) => ({
+export const operations: readonly Operation[] = features.flatMap(({ operations: declared }) =>
+  Object.entries(declared.operations).map(([method, declaration]) => ({
     ...declaration,
-    name: operationName(feature.group, method),
-    tag: feature.tag,
+    name: operationName(declared.group, method),
+    tag: declared.tag,
   })),
 );
 

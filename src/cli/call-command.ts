@@ -2,10 +2,9 @@ import { UsageError } from './args.ts';
 import type { CommandDefinition } from './command.ts';
 import { formatJson, formatTable } from './output.ts';
 
-/** The operations `strata call` can run: those with arguments declared (library-only plumbing cannot). Loaded on use: the registry pulls in every feature. */
+/** The operations `strata call` can run: the JSON API's. Loaded on use: the registry pulls in every feature. */
 async function callable() {
-  const { operations } = await import('../api/registry.ts');
-  return operations.filter((operation) => operation.http !== undefined && operation.http.stream !== true);
+  return (await import('../api/registry.ts')).httpOperations;
 }
 
 /** `strata operations` and `strata call`: every declared operation, from the registry, with no command of its own needed. */
@@ -17,9 +16,9 @@ export const callCommands: CommandDefinition[] = [
     options: {},
     async run() {
       const listed = await callable();
-      const rows = listed.map((operation) => [operation.name, `${operation.http?.method} ${operation.http?.path}`, operation.summary]);
+      const rows = listed.map((operation) => [operation.name, `${operation.method} ${operation.path}`, operation.summary]);
       return {
-        result: listed.map(({ name, summary, http }) => ({ name, summary, method: http?.method, path: http?.path })),
+        result: listed.map(({ name, summary, method, path }) => ({ name, summary, method, path })),
         text: formatTable(['OPERATION', 'ROUTE', 'SUMMARY'], rows),
       };
     },
@@ -36,7 +35,7 @@ export const callCommands: CommandDefinition[] = [
     async run({ arguments: [name = '', inputText], open }) {
       const { declaredOperation, invokeOperation } = await import('../api/call-operation.ts');
       const operation = declaredOperation(name);
-      if (!(await callable()).includes(operation))
+      if (!(await callable()).some((candidate) => candidate.name === operation.name))
         throw new UsageError(`${name} has a command or method of its own; 'strata operations' lists what call runs`);
       const input = parseInput(inputText);
       const result = await invokeOperation(await open(), operation, input);

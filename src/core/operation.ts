@@ -81,7 +81,7 @@ export interface Operation extends OperationDeclaration {
 export type SharedDeclaration = Pick<OperationDeclaration, 'permission' | 'feature'>;
 
 /**
- * Declares a feature's operations, with what they all share (`shared`) merged into each. The
+ * Declares a feature's operations, with what they all share (`shared`, `{}` for nothing) merged into each. The
  * literal types are kept, so the registry's operation names can be checked against the
  * `Strata` interface at compile time.
  */
@@ -90,22 +90,9 @@ export function defineOperations<const Group extends string, const Declarations 
   tag: string,
   shared: SharedDeclaration,
   operations: Declarations,
-): FeatureOperations<Group, Declarations>;
-export function defineOperations<const Group extends string, const Declarations extends Readonly<Record<string, OperationDeclaration>>>(
-  group: Group,
-  tag: string,
-  operations: Declarations,
-): FeatureOperations<Group, Declarations>;
-export function defineOperations(
-  group: string,
-  tag: string,
-  sharedOrOperations: SharedDeclaration | Readonly<Record<string, OperationDeclaration>>,
-  maybeOperations?: Readonly<Record<string, OperationDeclaration>>,
-): FeatureOperations {
-  const shared = maybeOperations === undefined ? {} : (sharedOrOperations as SharedDeclaration);
-  const operations = maybeOperations ?? (sharedOrOperations as Readonly<Record<string, OperationDeclaration>>);
+): FeatureOperations<Group, Declarations> {
   const merged = Object.fromEntries(Object.entries(operations).map(([name, declaration]) => [name, { ...shared, ...declaration }]));
-  return { group, tag, operations: merged };
+  return { group, tag, operations: merged as Declarations };
 }
 
 /** The full name of an operation of `group`. */

@@ -134,5 +134,5 @@ export const dayOrTime = z
     'must be a date (YYYY-MM-DD) or an ISO time with offset',
   );
 
-// ---- Tenant export and import (JSON lines). Each line of a file is one of these records. ----
+/** A UUID in its canonical lowercase text form (ids in export files). */
 export const uuidText = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a UUID');

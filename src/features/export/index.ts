@@ -16,7 +16,6 @@ export {
   type ImportSource,
 } from './export-api.ts';
 export { splitLines, toJsonLine, toJsonLines } from './export-lines.ts';
-export { exportOperations };
 
 /** The export feature, for the registry. */
-export const exportFeature = defineFeature({ operations: exportOperations, create: (engine, bound) => createExportApi(engine, bound) });
+export const exportFeature = defineFeature({ operations: exportOperations, create: createExportApi });

@@ -3,11 +3,10 @@ import { createMaintenanceApi } from './maintenance-api.ts';
 import { maintenanceOperations } from './maintenance-operations.ts';
 
 // The maintenance feature's public face: what other features, the composition root and the surfaces may import.
-export { createMaintenanceApi, type MaintenanceApi, type ReembedReport } from './maintenance-api.ts';
-export { maintenanceOperations };
+export type { MaintenanceApi, ReembedReport } from './maintenance-api.ts';
 
 /** The maintenance feature, for the registry. */
 export const maintenanceFeature = defineFeature({
   operations: maintenanceOperations,
-  create: (engine, bound) => createMaintenanceApi(engine, bound),
+  create: createMaintenanceApi,
 });

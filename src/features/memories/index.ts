@@ -4,19 +4,17 @@ import { memoriesOperations } from './memories-operations.ts';
 
 // The memories feature's public face: what other features, the composition root and the surfaces may import.
 export { eraseUserMemories } from './erase-user.ts';
-export { createMemoriesApi, type MemoriesApi } from './memories-api.ts';
+export type { MemoriesApi } from './memories-api.ts';
 export {
   type CreateMemoryInput,
-  createMemorySchema,
   erasureSchema,
   type ListMemoriesQuery,
   type UpdateMemoryInput,
 } from './memories-schemas.ts';
 export { commonTerms, listMemories } from './memory-reads.ts';
-export { memoriesOperations };
 
 /** The memories feature, for the registry. */
 export const memoriesFeature = defineFeature({
   operations: memoriesOperations,
-  create: (engine, bound) => createMemoriesApi(engine, bound),
+  create: createMemoriesApi,
 });

@@ -3,9 +3,8 @@ import { createSearchApi } from './search-api.ts';
 import { searchOperations } from './search-operations.ts';
 
 // The search feature's public face: what other features, the composition root and the surfaces may import.
-export { createSearchApi, type SearchApi, type SearchResult } from './search-api.ts';
-export { searchOperations };
+export type { SearchApi, SearchResult } from './search-api.ts';
 
 /** The search feature, for the registry. */
-export const searchFeature = defineFeature({ operations: searchOperations, create: (engine, bound) => createSearchApi(engine, bound) });
+export const searchFeature = defineFeature({ operations: searchOperations, create: createSearchApi });
 export type { ContextQuery, SearchQuery } from './search-schemas.ts';

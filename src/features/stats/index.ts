@@ -5,7 +5,6 @@ import { statsOperations } from './stats-operations.ts';
 // The stats feature's public face.
 export type { StatsApi } from './stats-api.ts';
 export type { DocumentTypeStats, StatsQuery, TenantStats } from './stats-schemas.ts';
-export { statsOperations };
 
 /** The stats feature, for the registry. */
 export const statsFeature = defineFeature({ operations: statsOperations, create: createStatsApi });

@@ -10,7 +10,6 @@ export {
   type TenantsApi,
   type UpdateTenantInput,
 } from './tenants-api.ts';
-export { tenantsOperations };
 
 /** The tenants feature, for the registry. */
-export const tenantsFeature = defineFeature({ operations: tenantsOperations, create: (engine, bound) => createTenantsApi(engine, bound) });
+export const tenantsFeature = defineFeature({ operations: tenantsOperations, create: createTenantsApi });

@@ -3,11 +3,7 @@ import { createUsageApi } from './usage-api.ts';
 import { usageOperations } from './usage-operations.ts';
 
 // The usage feature's public face: what other features, the composition root and the surfaces may import.
-export { createUsageApi, type UsageApi, type UsageDay, type UsageReport, type UsageTotals } from './usage-api.ts';
-export { usageOperations };
+export type { UsageApi, UsageDay, UsageReport, UsageTotals } from './usage-api.ts';
 
 /** The usage feature, for the registry. */
-export const usageFeature = defineFeature({
-  operations: usageOperations,
-  create: (engine, bound) => createUsageApi(engine, bound, engine.prices),
-});
+export const usageFeature = defineFeature({ operations: usageOperations, create: createUsageApi });

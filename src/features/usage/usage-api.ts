@@ -52,8 +52,8 @@ export const maxReportDays = 366;
 const defaultReportDays = 30;
 const dayMs = 86_400_000;
 
-/** Builds the usage API; `prices` turns metered usage into an estimated cost. */
-export function createUsageApi(engine: Engine, bound: CallerContext | undefined, prices: PriceTable): UsageApi {
+/** Builds the usage API; the store's price table (`engine.prices`) turns metered usage into an estimated cost. */
+export function createUsageApi(engine: Engine, bound: CallerContext | undefined): UsageApi {
   return {
     async report(query = {}) {
       const parsed = parseInput(usageReportSchema, query);
@@ -65,7 +65,7 @@ export function createUsageApi(engine: Engine, bound: CallerContext | undefined,
         ...(await readUsage(db, tenantId, from, to)),
         limits: tenant?.limits ?? null,
       }));
-      return buildReport(tenantId, from, to, facts, prices, engine.now());
+      return buildReport(tenantId, from, to, facts, engine.prices, engine.now());
     },
   };
 }

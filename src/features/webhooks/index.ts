@@ -5,12 +5,10 @@ import { createWebhooksApi } from './webhooks-api.ts';
 import { webhooksOperations } from './webhooks-operations.ts';
 
 // The webhooks feature's public face: what other features, the composition root and the surfaces may import.
-export { startWebhookDispatcher, type WebhookDispatcherOptions, webhookDispatchEnabled } from './webhook-dispatcher.ts';
-export { createWebhookEgress, type WebhookEgress } from './webhook-egress.ts';
+export type { WebhookDispatcherOptions } from './webhook-dispatcher.ts';
 export type { CreatedWebhook, Webhook, WebhookDelivery } from './webhook-rows.ts';
 export { verifyWebhookSignature } from './webhook-signature.ts';
-export { type CreateWebhookInput, createWebhooksApi, type WebhookPageQuery, type WebhooksApi } from './webhooks-api.ts';
-export { webhooksOperations };
+export type { CreateWebhookInput, WebhookPageQuery, WebhooksApi } from './webhooks-api.ts';
 
 /** The webhooks feature, for the registry: its setup checks egress once and runs the dispatcher where enabled. */
 export const webhooksFeature = defineFeature({
