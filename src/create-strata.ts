@@ -7,7 +7,7 @@ import { toStrataError } from './db/database-errors.ts';
 import { assertRowLevelSecurity, migrate } from './db/migrate.ts';
 import { openPgliteDatabase } from './db/pglite-database.ts';
 import { openPostgresDatabase } from './db/postgres-database.ts';
-import { tenantTablesChildrenFirst } from './db/tenant-tables.ts';
+import { tenantTablesChildrenFirst, userOwnedTables } from './db/tenant-tables.ts';
 import { type CallerContext, createContextStore, parseCallerContext } from './kernel/caller.ts';
 import { checkEmbeddingModel } from './kernel/embedding-model.ts';
 import type { Engine } from './kernel/engine.ts';
@@ -73,6 +73,8 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
     await checkEmbeddingModel(database, provider, options.allowModelChange === true);
     const now = options.now ?? (() => new Date());
     const operations = createOperationStore();
+    const tenantTables = await database.asOwner(tenantTablesChildrenFirst);
+    const userTables = new Set(await database.asOwner(userOwnedTables));
     const engine: Engine = {
       database,
       embedder: meteredEmbedder(provider, operations),
@@ -86,7 +88,8 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       generateId: options.generateId ?? createUuidV7Generator(() => now().getTime()),
       vectorIndexThreshold: options.vectorIndexThreshold ?? 5_000,
       autoIndex: options.autoIndex ?? true,
-      tenantTables: await database.asOwner(tenantTablesChildrenFirst),
+      tenantTables,
+      userTables: tenantTables.filter((table) => userTables.has(table)),
       tenantClients: new Map(),
       indexBuilds: new Map(),
       onClose: [],

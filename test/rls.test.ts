@@ -13,6 +13,11 @@ describeEachStore('row-level security', (target) => {
       await strata.tenants.create({ id: tenantId });
       await strata.as({ tenantId }).memories.create({ content: `identical text`, scope: 'customer' });
       await strata.as({ tenantId, userId: 'same-user' }).memories.create({ content: `identical text` });
+      for (const caller of [strata.as({ tenantId }), strata.as({ tenantId, userId: 'same-user' })]) {
+        const conversation = await caller.conversations.create();
+        // A system message: kept in the conversation, not made a memory (the memories rows above stay as they are).
+        await caller.conversations.addMessages(conversation.id, [{ role: 'system', content: 'identical text' }]);
+      }
     }
   });
   afterAll(() => strata.close());
@@ -41,6 +46,9 @@ describeEachStore('row-level security', (target) => {
     });
     expect(tables.map((table) => table.name)).toEqual([
       'audit_log',
+      'conversation_messages',
+      'conversations',
+      'extraction_jobs',
       'idempotency_records',
       'memories',
       'memory_history',
@@ -142,6 +150,35 @@ describeEachStore('row-level security', (target) => {
       expect(setting ?? '').toBe('');
     }
   });
+
+  // Conversations and messages: the same rule as memories, from the database alone, and the policy is what holds it.
+  for (const table of ['conversations', 'conversation_messages']) {
+    const rows = (settings: Parameters<Database['withSession']>[0]) =>
+      database.withSession(settings, async (db) => {
+        const result = await db.query<{ tenant_id: string; user_id: string | null }>(`SELECT tenant_id, user_id FROM ${table}`);
+        return result.rows.map((row) => `${row.tenant_id}/${row.user_id ?? '-'}`).sort();
+      });
+
+    it(`isolates ${table} by tenant and user without application filters, and only because of its policy`, async () => {
+      expect(await rows({ role: 'admin', tenantId: 'tenant-a' })).toEqual(['tenant-a/-']);
+      expect(await rows({ role: 'member', tenantId: 'tenant-a', userId: 'same-user' })).toEqual(['tenant-a/-', 'tenant-a/same-user']);
+      expect(await rows({ role: 'platform' })).toEqual([]);
+      const policy = await database.asOwner(async (db) => {
+        const result = await db.query<{ qual: string }>(
+          `SELECT pg_get_expr(polqual, polrelid) AS qual FROM pg_policy WHERE polname = 'tenant_isolation' AND polrelid = '${table}'::regclass`,
+        );
+        return result.rows[0]?.qual;
+      });
+      if (policy === undefined) throw new Error(`${table} policy missing`);
+      try {
+        await database.asOwner((db) => db.exec(`ALTER POLICY tenant_isolation ON ${table} USING (true) WITH CHECK (true)`));
+        expect(await rows({ role: 'admin', tenantId: 'tenant-a' })).toContain('tenant-b/same-user');
+      } finally {
+        await database.asOwner((db) => db.exec(`ALTER POLICY tenant_isolation ON ${table} USING (${policy}) WITH CHECK (${policy})`));
+      }
+      expect(await rows({ role: 'admin', tenantId: 'tenant-a' })).toEqual(['tenant-a/-']);
+    });
+  }
 
   it('is the policy that isolates: a permissive policy leaks, and restoring it stops the leak', async () => {
     const policy = await database.asOwner(async (db) => {

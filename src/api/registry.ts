@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { type HttpRoute, type Operation, operationName } from '../core/operation.ts';
 import { auditFeature } from '../features/audit/index.ts';
+import { conversationsFeature } from '../features/conversations/index.ts';
 import { exportFeature } from '../features/export/index.ts';
 import { keysFeature } from '../features/keys/index.ts';
 import { maintenanceFeature } from '../features/maintenance/index.ts';
@@ -19,6 +20,7 @@ export const features = [
   keysFeature,
   memoriesFeature,
   searchFeature,
+  conversationsFeature,
   maintenanceFeature,
   exportFeature,
   usageFeature,

@@ -2,6 +2,7 @@ import { UsageError } from './args.ts';
 import { auditCommands } from './audit-command.ts';
 import { callCommands } from './call-command.ts';
 import type { CommandDefinition } from './command.ts';
+import { conversationsCommands } from './conversations-command.ts';
 import { exportCommands } from './export-command.ts';
 import { keysCommands } from './keys-command.ts';
 import { maintenanceCommands } from './maintenance-command.ts';
@@ -23,6 +24,7 @@ export const commands: readonly CommandDefinition[] = [
   ...keysCommands,
   ...memoriesCommands,
   ...searchCommands,
+  ...conversationsCommands,
   ...maintenanceCommands,
   ...exportCommands,
   ...usageCommands,

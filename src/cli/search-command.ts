@@ -48,17 +48,19 @@ export const searchCommands: CommandDefinition[] = [
   },
   {
     path: ['context'],
-    arguments: queryArgument,
+    // Without a query, --conversation's last user message is the query.
+    arguments: [{ name: 'query', required: false }],
     summary: 'context for an agent turn within a token budget, as a prompt-ready text block',
     options: {
       ...rankingOptions,
       budget: { type: 'string', valueName: '<tokens>', description: 'token budget (default 1000)' },
-      conversation: { type: 'string', valueName: '<id>', description: "include this conversation's recent turns" },
-      recent: { type: 'string', valueName: '<n>', description: 'how many recent turns (default 10)' },
+      conversation: { type: 'string', valueName: '<id>', description: "include this conversation's latest messages" },
+      recent: { type: 'string', valueName: '<n>', description: 'how many of its latest messages (default 10)' },
     },
     async run({ arguments: [query = ''], options, open }) {
       const request: ContextQuery = compact({
         ...ranking(query, options),
+        query: query === '' ? undefined : query,
         tokenBudget: integerOption(options, 'budget'),
         recentTurns: integerOption(options, 'recent'),
       });

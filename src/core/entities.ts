@@ -40,6 +40,27 @@ export const userSchema = z.strictObject({
   createdAt: timestampSchema,
 });
 
+/**
+ * Where a memory came from, when Strata made it: a conversation message stored as a searchable
+ * memory, or a fact an extraction job drew from messages.
+ */
+export const memorySourceSchema = z.strictObject({
+  kind: z.enum(['message', 'extraction']),
+  conversationId: z.string(),
+  /** The messages it came from, oldest first. */
+  messageIds: z.array(z.uuid()),
+  /** The extraction job, for an extracted memory. */
+  jobId: z.uuid().optional(),
+});
+
+/** Why a fact stopped being served: the extraction job and the message that contradicted it. */
+export const invalidationSchema = z.strictObject({
+  jobId: z.uuid(),
+  conversationId: z.string(),
+  messageId: z.uuid().nullable(),
+  reason: z.string(),
+});
+
 /** A stored memory (or document) as callers see it. */
 export const memorySchema = z.strictObject({
   id: z.uuid(),
@@ -55,6 +76,8 @@ export const memorySchema = z.strictObject({
   metadata: jsonObject,
   agentId: z.string().nullable(),
   conversationId: z.string().nullable(),
+  /** Provenance, for a memory Strata made from a conversation; null for one stored by a caller. */
+  source: memorySourceSchema.nullable(),
   /** Number of searchable chunks a long document was split into (1 for a plain memory). */
   chunkCount: z.number().int(),
   version: z.number().int(),
@@ -98,14 +121,55 @@ export const searchHitSchema = z.strictObject({
   agentId: z.string().nullable(),
   conversationId: z.string().nullable(),
   userId: z.string().nullable(),
+  /** Provenance, for a memory Strata made from a conversation. */
+  source: memorySourceSchema.nullable(),
   /** For a chunk of a long document: the document and the chunk's position in it. */
   chunk: z.strictObject({ documentId: z.uuid(), index: z.number().int() }).nullable(),
+  createdAt: timestampSchema,
+});
+
+/** Message roles, as chat APIs name them. */
+export const messageRoles = ['user', 'assistant', 'system', 'tool'] as const;
+
+/** A conversation (a thread): one user's, or the tenant's as a whole when it has no user. */
+export const conversationSchema = z.strictObject({
+  id: z.string(),
+  tenantId: z.string(),
+  /** The user it belongs to; null for a tenant-level conversation (visible to every user of the tenant). */
+  userId: z.string().nullable(),
+  agentId: z.string().nullable(),
+  title: z.string().nullable(),
+  metadata: jsonObject,
+  status: z.enum(['active', 'archived']),
+  messageCount: z.number().int(),
+  lastMessageAt: timestampSchema.nullable(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+
+/** One message of a conversation, in a stable order (`seq` from 1). */
+export const messageSchema = z.strictObject({
+  id: z.uuid(),
+  conversationId: z.string(),
+  seq: z.number().int(),
+  role: z.enum(messageRoles),
+  /** Who spoke, when the caller said (a speaker's name, a tool's name). */
+  name: z.string().nullable(),
+  content: z.string(),
+  metadata: jsonObject,
+  /** Estimated tokens of `content`. */
+  tokenCount: z.number().int(),
+  /** The searchable memory holding this message (user and assistant messages), if it still exists. */
+  memoryId: z.uuid().nullable(),
   createdAt: timestampSchema,
 });
 
 /** Memories chosen for an agent turn, and the same as a ready-to-use text block. */
 export const contextResultSchema = z.strictObject({
   memories: z.array(searchHitSchema),
+  /** The conversation's latest messages within the budget, oldest first (for a `conversationId` that names a conversation). */
+  messages: z.array(messageSchema),
+  /** Memories tied to a `conversationId` that names no conversation (callers that keep turns as memories), oldest first. */
   recent: z.array(memorySchema),
   tokenCount: z.number().int(),
   text: z.string(),

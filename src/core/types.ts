@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import type {
   contextResultSchema,
+  conversationSchema,
   createdMemorySchema,
   memorySchema,
+  memorySourceSchema,
   memoryVersionSchema,
+  messageSchema,
   searchHitSchema,
   searchModeSchema,
   tenantSchema,
@@ -21,6 +24,8 @@ export type Tenant = z.infer<typeof tenantSchema>;
 export type User = z.infer<typeof userSchema>;
 /** A stored memory (or document) as callers see it. */
 export type Memory = z.infer<typeof memorySchema>;
+/** Where a memory Strata made from a conversation came from. */
+export type MemorySource = z.infer<typeof memorySourceSchema>;
 /** A previous version of a memory, kept on every update. */
 export type MemoryVersion = z.infer<typeof memoryVersionSchema>;
 /** The outcome of a create: the memory, and whether identical content already existed. */
@@ -29,6 +34,10 @@ export type CreateMemoryResult = z.infer<typeof createdMemorySchema>;
 export type SearchMode = z.infer<typeof searchModeSchema>;
 /** One search result with its score and where it came from. */
 export type SearchHit = z.infer<typeof searchHitSchema>;
+/** A conversation (thread) of one user, or of the tenant as a whole. */
+export type Conversation = z.infer<typeof conversationSchema>;
+/** One message of a conversation. */
+export type Message = z.infer<typeof messageSchema>;
 /** Memories chosen for an agent turn, and the same as a ready-to-use text block. */
 export type ContextResult = z.infer<typeof contextResultSchema>;
 

@@ -1,5 +1,5 @@
 import type { Identity, Scope } from '../core/scope.ts';
-import type { Json, Memory } from '../core/types.ts';
+import type { Json, Memory, MemorySource } from '../core/types.ts';
 import type { SqlParams } from './sql-params.ts';
 
 /** The two homes of memories: tenant rows and shared (world/client) knowledge. */
@@ -14,7 +14,7 @@ export function memoryColumns(table: MemoryTable, alias = 'm'): string {
   return `${owner}, ${alias}.memory_id::text AS memory_id, ${alias}.kind, ${alias}.parent_id::text AS parent_id,
     ${alias}.chunk_index, ${alias}.chunk_count, ${alias}.scope, ${alias}.document_type, ${alias}.content,
     ${alias}.content_hash, ${alias}.metadata, ${alias}.agent_id, ${alias}.conversation_id, ${alias}.version,
-    ${alias}.embedding_model, ${alias}.created_at, ${alias}.updated_at, ${alias}.expires_at`;
+    ${alias}.embedding_model, ${alias}.created_at, ${alias}.updated_at, ${alias}.expires_at, ${alias}.source`;
 }
 
 /** A memory row as selected by {@link memoryColumns}. */
@@ -39,6 +39,7 @@ export interface MemoryRow {
   created_at: Date | string;
   updated_at: Date | string;
   expires_at: Date | string | null;
+  source: MemorySource | null;
 }
 
 /** ISO-8601 text for a timestamp from either driver. */
@@ -59,6 +60,7 @@ export function toMemory(row: MemoryRow, clientId: string | null): Memory {
     metadata: row.metadata,
     agentId: row.agent_id,
     conversationId: row.conversation_id,
+    source: row.source,
     chunkCount: row.chunk_count,
     version: row.version,
     embeddingModel: row.embedding_model,
@@ -95,9 +97,9 @@ export function visibilityTerms(
   return alternatives.length === 0 ? null : `(${alternatives.join(' OR ')})`;
 }
 
-/** Rows that have not expired at `now`. */
+/** Rows still served at `now`: not expired, and not invalidated (a fact an extraction found contradicted). */
 export function notExpired(params: SqlParams, now: Date, alias = 'm'): string {
-  return `(${alias}.expires_at IS NULL OR ${alias}.expires_at > ${params.add(now.toISOString())}::timestamptz)`;
+  return `(${alias}.expires_at IS NULL OR ${alias}.expires_at > ${params.add(now.toISOString())}::timestamptz) AND ${alias}.invalidated_at IS NULL`;
 }
 
 /** Which table holds a scope's rows. */

@@ -35,6 +35,22 @@ export async function tenantTablesChildrenFirst(db: Queryable): Promise<string[]
 }
 
 /**
+ * The tenant tables whose rows can belong to one user (they have a `user_id` column), from the
+ * catalog: a user's erasure finds a table added later without anyone listing it.
+ */
+export async function userOwnedTables(db: Queryable): Promise<string[]> {
+  const tables = await db.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'user_id' AND NOT a.attisdropped)
+     ORDER BY c.relname`,
+  );
+  return tables.rows.map((row) => row.name);
+}
+
+/**
  * Deletes every row of `tenantId` from each table in order; returns rows removed per table.
  * The audit log is append-only for the application role: its rows go through the one function
  * allowed to remove them, which requires the tenant to be marked `offboarding`.

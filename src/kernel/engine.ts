@@ -23,6 +23,8 @@ export interface Engine {
   autoIndex: boolean;
   /** Tenant tables, children first, read from the catalog at open. */
   tenantTables: string[];
+  /** Of those, the tables holding rows of one user (a `user_id` column), children first. */
+  userTables: string[];
   /** Tenant → client, to set the client id before the tenant row is read (verified each time). */
   tenantClients: Map<string, string>;
   /** Index builds under way, so a tenant is indexed once. */

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { invalidInput, StrataError } from '../core/errors.ts';
 import type { Identity } from '../core/scope.ts';
-import type { CreateMemoryResult } from '../core/types.ts';
 import type { Queryable } from '../db/database.ts';
 
 /** Options of a create that may be retried. */
@@ -24,11 +23,6 @@ export function parseIdempotencyKey(options: CreateOptions | undefined): string 
   return key;
 }
 
-interface StoredOutcome {
-  id: string;
-  deduplicated: boolean;
-}
-
 /** How long a key is remembered. A retry later than this runs the create again. */
 export const idempotencyRetentionMs = 24 * 60 * 60 * 1000;
 
@@ -40,15 +34,21 @@ export const idempotencyRetentionMs = 24 * 60 * 60 * 1000;
  * the way (row-level security and the key both say so), an expired record counts as absent,
  * and each claim purges up to 100 expired records the session can see.
  */
-export async function onceForKey(
+export async function onceForKey<Result, Outcome>(
   db: Queryable,
   identity: Identity,
   key: string,
   request: unknown,
   now: Date,
-  create: () => Promise<CreateMemoryResult[]>,
-  reread: (stored: StoredOutcome) => Promise<CreateMemoryResult>,
-): Promise<CreateMemoryResult[]> {
+  steps: {
+    /** The write itself. */
+    create: () => Promise<Result>;
+    /** What to remember of its result: ids, never content (the record outlives nothing it names). */
+    remember: (result: Result) => Outcome;
+    /** The result again, read back from what was remembered. */
+    reread: (stored: Outcome) => Promise<Result>;
+  },
+): Promise<Result> {
   const owner = identity.userId ?? '';
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
   const expiredBefore = new Date(now.getTime() - idempotencyRetentionMs).toISOString();
@@ -65,7 +65,7 @@ export async function onceForKey(
     [identity.tenantId, owner, key, requestHash, now.toISOString()],
   );
   if (claimed.affectedRows === 0) {
-    const earlier = await db.query<{ request_hash: string; outcome: StoredOutcome[] }>(
+    const earlier = await db.query<{ request_hash: string; outcome: Outcome }>(
       'SELECT request_hash, outcome FROM idempotency_records WHERE tenant_id = $1 AND user_id = $2 AND idempotency_key = $3',
       [identity.tenantId, owner, key],
     );
@@ -73,12 +73,10 @@ export async function onceForKey(
     if (record === undefined || record.request_hash !== requestHash) {
       throw new StrataError('conflict', 'idempotencyKey: already used for a different request', { details: { field: 'idempotencyKey' } });
     }
-    const results: CreateMemoryResult[] = [];
-    for (const stored of record.outcome) results.push(await reread(stored));
-    return results;
+    return steps.reread(record.outcome);
   }
-  const results = await create();
-  const outcome: StoredOutcome[] = results.map((result) => ({ id: result.memory.id, deduplicated: result.deduplicated }));
+  const results = await steps.create();
+  const outcome = steps.remember(results);
   await db.query('UPDATE idempotency_records SET outcome = $4::jsonb WHERE tenant_id = $1 AND user_id = $2 AND idempotency_key = $3', [
     identity.tenantId,
     owner,

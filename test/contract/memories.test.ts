@@ -130,7 +130,7 @@ describeEachSurface('memories', (target) => {
     const eveElsewhere = strata.as({ tenantId: 'acme-corp', userId: 'eve' });
     await eveElsewhere.memories.create({ content: 'another eve entirely' });
     const report = await strata.as({ tenantId: 'acme' }).memories.deleteAllForUser('eve');
-    expect(report).toEqual({ userId: 'eve', memories: 2, history: 1 });
+    expect(report).toEqual({ userId: 'eve', memories: 2, history: 1, conversations: 0, messages: 0 });
     expect((await eve.memories.list()).items.filter((item) => item.scope === 'user')).toEqual([]);
     expect((await eve.search({ query: 'eve secret', mode: 'keyword' })).hits).toEqual([]);
     expect((await eveElsewhere.memories.list({ scope: 'user' })).items).toHaveLength(1);

@@ -32,7 +32,7 @@ describeEachSurface('users', (target) => {
     await admin.users.create({ id: 'carol' });
     await strata.as({ tenantId: 'acme', userId: 'carol' }).memories.createMany([{ content: 'carol one' }, { content: 'carol two' }]);
     await strata.as({ tenantId: 'other', userId: 'carol' }).memories.create({ content: 'a different carol' });
-    expect(await admin.users.delete('carol')).toEqual({ userId: 'carol', memories: 2, history: 0, keys: 0 });
+    expect(await admin.users.delete('carol')).toEqual({ userId: 'carol', memories: 2, history: 0, conversations: 0, messages: 0, keys: 0 });
     await expect(admin.users.get('carol')).rejects.toMatchObject({ code: 'not_found' });
     expect((await strata.as({ tenantId: 'other', userId: 'carol' }).memories.list({ scope: 'user' })).items).toHaveLength(1);
   });

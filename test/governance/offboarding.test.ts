@@ -36,6 +36,9 @@ describeEachStore('offboarding and erasure', (target) => {
     await admin.memories.create({ content: `${tenantId} retried`, scope: 'customer' }, { idempotencyKey: 'once' });
     await admin.keys.create({ role: 'member', userId: 'ann' });
     await admin.search({ query: 'tea' });
+    const thread = await ann.conversations.create({ title: 'tea' });
+    await ann.conversations.addMessages(thread.id, [{ role: 'user', content: `${tenantId} ann asks about tea` }]);
+    await admin.conversations.addMessages((await admin.conversations.create()).id, [{ role: 'user', content: `${tenantId} desk` }]);
   }
 
   it('purges every row of the tenant in every tenant table, revokes its keys and leaves other tenants alone', async () => {
@@ -53,6 +56,8 @@ describeEachStore('offboarding and erasure', (target) => {
       'audit_log',
       'usage_daily',
       'tenant_meter',
+      'conversations',
+      'conversation_messages',
     ])
       expect(before[table], table).toBeGreaterThan(0);
     const { secret } = await strata.as({ tenantId: 'leaving' }).keys.create({ role: 'admin' });
@@ -111,9 +116,15 @@ describeEachStore('offboarding and erasure', (target) => {
     await ann.memories.update(created.memory.id, { content: `${secret} (renewed)` });
     await admin.users.create({ id: 'bob' });
     await strata.as({ tenantId: 'erasing', userId: 'bob' }).memories.create({ content: 'bob keeps his memories' });
+    const thread = await ann.conversations.create();
+    await ann.conversations.addMessages(thread.id, [
+      { role: 'user', content: secret },
+      { role: 'assistant', content: 'Noted.' },
+    ]);
 
     const report = await admin.users.delete('ann');
-    expect(report).toEqual({ userId: 'ann', memories: 2, history: 2, keys: 1 });
+    // Two notes, the populated one, and the two messages' memories; two conversations (populate's and this one) with three messages.
+    expect(report).toEqual({ userId: 'ann', memories: 5, history: 2, conversations: 2, messages: 3, keys: 1 });
     // The erased text's exact embedding (same text, same model) finds nothing, for anyone.
     for (const caller of [admin, ann, strata.as({ tenantId: 'erasing', userId: 'bob' })]) {
       for (const mode of ['vector', 'keyword', 'hybrid'] as const) {
@@ -126,7 +137,9 @@ describeEachStore('offboarding and erasure', (target) => {
         `SELECT 'memories' AS t FROM memories WHERE tenant_id = 'erasing' AND (user_id = 'ann' OR content LIKE '%X1234567%')
          UNION ALL SELECT 'history' FROM memory_history WHERE tenant_id = 'erasing' AND (user_id = 'ann' OR content LIKE '%X1234567%')
          UNION ALL SELECT 'keys' FROM tenant_api_keys WHERE tenant_id = 'erasing' AND user_id = 'ann'
-         UNION ALL SELECT 'users' FROM users WHERE tenant_id = 'erasing' AND user_id = 'ann'`,
+         UNION ALL SELECT 'users' FROM users WHERE tenant_id = 'erasing' AND user_id = 'ann'
+         UNION ALL SELECT 'conversations' FROM conversations WHERE tenant_id = 'erasing' AND user_id = 'ann'
+         UNION ALL SELECT 'messages' FROM conversation_messages WHERE tenant_id = 'erasing' AND (user_id = 'ann' OR content LIKE '%X1234567%')`,
       ),
     );
     expect(leftovers.rows).toEqual([]);

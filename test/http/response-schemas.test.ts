@@ -41,6 +41,15 @@ describeEachStore('response schemas', (target) => {
     await john.memories.history(memory.id);
     await john.search({ query: 'seat', mode: 'hybrid' });
     await john.context({ query: 'book a flight', conversationId: 'c1' });
+    const thread = await john.conversations.create({ title: 'Trip' });
+    await john.conversations.list();
+    await john.conversations.get(thread.id);
+    await john.conversations.update(thread.id, { metadata: { channel: 'web' } });
+    await john.conversations.addMessages(thread.id, [{ role: 'user', content: 'Book me a window seat' }], { idempotencyKey: 'm1' });
+    await john.conversations.messages(thread.id, { last: 5 });
+    await john.conversations.turn(thread.id, { reply: { content: 'Done: 14A.' }, message: { content: 'And a vegetarian meal' } });
+    await john.context({ conversationId: thread.id });
+    await john.conversations.delete(thread.id, { keepMemories: true });
     await operator.maintenance.buildIndex('acme');
     await operator.maintenance.indexLargeTenants();
     await operator.maintenance.reembed();

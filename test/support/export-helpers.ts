@@ -3,7 +3,7 @@ import type { StrataClient } from '../../src/client/index.ts';
 import type { ExportRecord, Memory, SearchMode, Strata } from '../../src/index.ts';
 
 /** What the export tests drive: the embedded store or the client SDK. */
-export type ExportHandle = Pick<Strata, 'tenants' | 'users' | 'memories' | 'search'> & {
+export type ExportHandle = Pick<Strata, 'tenants' | 'users' | 'memories' | 'search' | 'conversations'> & {
   exports: StrataClient['exports'];
   as(context: Parameters<Strata['as']>[0]): ExportHandle;
 };
@@ -59,6 +59,12 @@ export async function seedTenant(strata: ExportHandle, tenantId: string, clientI
   const alice = strata.as({ tenantId, userId: 'alice' });
   await alice.memories.create({ content: 'Alice likes green tea and quiet meeting rooms' });
   await alice.memories.create({ content: 'Alice is allergic to peanuts', metadata: { health: true } });
+  const thread = await alice.conversations.create({ title: 'Lunch' });
+  await alice.conversations.addMessages(thread.id, [
+    { role: 'user', name: 'Alice', content: 'Book lunch somewhere without peanuts' },
+    { role: 'assistant', content: 'The noodle bar on Main Street has a peanut-free menu.' },
+  ]);
+  await admin.conversations.create({ id: 'desk', title: 'Front desk' });
   const updatedId = created[0]?.memory.id ?? '';
   await admin.memories.update(updatedId, { content: 'The customer prefers aisle seats on long flights' });
   await admin.memories.update(updatedId, { metadata: { index: 0, tags: ['seed', 'changed'] } });
@@ -72,6 +78,10 @@ export async function seedOtherTenant(strata: ExportHandle, tenantId: string): P
   await other.users.create({ id: 'alice', role: 'member' });
   await other.memories.create({ content: `Secret plan ${otherTenantMarker} about window seats and invoices` });
   await other.as({ tenantId, userId: 'alice' }).memories.create({ content: `Alice ${otherTenantMarker} private note about green tea` });
+  const thread = await other.as({ tenantId, userId: 'alice' }).conversations.create();
+  await other
+    .as({ tenantId, userId: 'alice' })
+    .conversations.addMessages(thread.id, [{ role: 'user', content: `${otherTenantMarker} in chat` }]);
 }
 
 /** Every record of an export, as JSON lines. */
@@ -106,6 +116,12 @@ export async function observeTenant(strata: ExportHandle, tenantId: string, upda
     customerList: (await customer.memories.list({ limit: 100 })).items.map(withoutTenant),
     aliceList: (await alice.memories.list({ limit: 100 })).items.map(withoutTenant),
     users: (await customer.users.list()).items.map(({ tenantId: _tenant, ...user }) => user),
+    conversations: await Promise.all(
+      [...(await alice.conversations.list()).items].map(async ({ tenantId: _tenant, ...conversation }) => ({
+        ...conversation,
+        messages: (await alice.conversations.messages(conversation.id)).items,
+      })),
+    ),
     history: (await customer.memories.history(updatedId)).map(({ memoryId, version, content, metadata }) => ({
       memoryId,
       version,
@@ -121,6 +137,8 @@ export function expectSameTenant(actual: Awaited<ReturnType<typeof observeTenant
   expect(actual.customerList).toEqual(expected.customerList);
   expect(actual.aliceList).toEqual(expected.aliceList);
   expect(actual.users).toEqual(expected.users);
+  expect(actual.conversations).toEqual(expected.conversations);
+  expect(actual.conversations.map((conversation) => conversation.messages.length)).toEqual([0, 2]);
   expect(actual.history).toEqual(expected.history);
   expect(actual.history.length).toBeGreaterThan(0);
   expect(Object.keys(actual.searches)).toEqual(Object.keys(expected.searches));

@@ -21,8 +21,10 @@ import {
 import { exportHeaderSchema, exportOptionsSchema, exportRecordSchema, importOptionsSchema } from './export-schemas.ts';
 import {
   findDanglingReference,
+  insertImportedConversations,
   insertImportedHistory,
   insertImportedMemories,
+  insertImportedMessages,
   insertImportedUsageRows,
   insertImportedUsers,
   readTenantRecords,
@@ -380,6 +382,12 @@ async function writeBatch(db: Queryable, tenantId: string, batch: Batch, now: Da
       return insertImportedMemories(db, tenantId, records, now);
     case 'history':
       await insertImportedHistory(db, tenantId, records);
+      return null;
+    case 'conversation':
+      await insertImportedConversations(db, tenantId, records);
+      return null;
+    case 'message':
+      await insertImportedMessages(db, tenantId, records);
       return null;
     default:
       await insertImportedUsageRows(db, tenantId, records);

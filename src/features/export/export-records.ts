@@ -24,6 +24,9 @@ export const tenantTableDisposition: Readonly<Record<string, string>> = {
   users: 'exported and imported',
   memories: 'exported and imported with ids, embeddings, timestamps and expiry (documents, then chunks)',
   memory_history: 'exported and imported',
+  conversations: 'exported and imported (a conversation keeps its id, owner, counters and times)',
+  conversation_messages: 'exported and imported in order, with the ids of the memories holding them',
+  extraction_jobs: "skipped: the old tenant's work queue; the imported memories already hold what its jobs extracted",
   usage_daily: 'exported and imported (usage history per day and operation)',
   storage_daily: 'exported and imported',
   tenant_notices: 'exported and imported, so a notice already sent this period is not sent again',
@@ -39,6 +42,8 @@ export const tenantTableDisposition: Readonly<Record<string, string>> = {
 /** The record types an import writes into the new tenant; the others are kept in the file only. */
 export const importedTypes: ReadonlySet<ExportRecordType> = new Set([
   'user',
+  'conversation',
+  'message',
   'memory',
   'history',
   'usage_daily',
@@ -69,7 +74,7 @@ const count = (value: unknown) => Number(value);
 
 const memoryColumns = `memory_id::text AS memory_id, kind, parent_id::text AS parent_id, chunk_index, chunk_count, scope, user_id,
   document_type, content, content_hash, metadata, agent_id, conversation_id, version, embedding::text AS embedding, embedding_model,
-  created_at, updated_at, expires_at`;
+  created_at, updated_at, expires_at, source, invalidated_at, invalidated_by`;
 
 function memoryRecord(row: Row): ExportBodyRecord {
   return {
@@ -94,6 +99,9 @@ function memoryRecord(row: Row): ExportBodyRecord {
     createdAt: time(row.created_at),
     updatedAt: time(row.updated_at),
     expiresAt: maybeTime(row.expires_at),
+    source: (row.source ?? null) as never,
+    invalidatedAt: maybeTime(row.invalidated_at),
+    invalidatedBy: (row.invalidated_by ?? null) as never,
   };
 }
 
@@ -109,6 +117,51 @@ export const exportSections: readonly ExportSection[] = [
       id: text(row.user_id),
       role: row.role as 'admin',
       metadata: row.metadata as never,
+      createdAt: time(row.created_at),
+    }),
+  },
+  {
+    type: 'conversation',
+    table: 'conversations',
+    columns: `conversation_id, user_id, agent_id, title, metadata, status, message_count, last_seq, last_message_at, created_at,
+      updated_at`,
+    keys: [{ column: 'conversation_id', type: 'text' }],
+    toRecord: (row) => ({
+      type: 'conversation',
+      id: text(row.conversation_id),
+      userId: maybeText(row.user_id),
+      agentId: maybeText(row.agent_id),
+      title: maybeText(row.title),
+      metadata: row.metadata as never,
+      status: row.status as 'active',
+      messageCount: count(row.message_count),
+      lastSeq: count(row.last_seq),
+      lastMessageAt: maybeTime(row.last_message_at),
+      createdAt: time(row.created_at),
+      updatedAt: time(row.updated_at),
+    }),
+  },
+  {
+    type: 'message',
+    table: 'conversation_messages',
+    columns: `conversation_id, seq, message_id::text AS message_id, user_id, role, name, content, metadata, token_count,
+      memory_id::text AS memory_id, created_at`,
+    keys: [
+      { column: 'conversation_id', type: 'text' },
+      { column: 'seq', type: 'int8' },
+    ],
+    toRecord: (row) => ({
+      type: 'message',
+      conversationId: text(row.conversation_id),
+      seq: count(row.seq),
+      id: text(row.message_id),
+      userId: maybeText(row.user_id),
+      role: row.role as 'user',
+      name: maybeText(row.name),
+      content: text(row.content),
+      metadata: row.metadata as never,
+      tokenCount: count(row.token_count),
+      memoryId: maybeText(row.memory_id),
       createdAt: time(row.created_at),
     }),
   },

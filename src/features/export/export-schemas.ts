@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidationSchema, memorySourceSchema, messageRoles } from '../../core/entities.ts';
 import { limitOverridesSchema } from '../../core/plans.ts';
 import {
   daySchema,
@@ -67,6 +68,10 @@ export const exportRecordSchema = z.discriminatedUnion('type', [
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
     expiresAt: isoTimestamp.nullable(),
+    // Absent in files written before conversations existed.
+    source: memorySourceSchema.nullable().optional(),
+    invalidatedAt: isoTimestamp.nullable().optional(),
+    invalidatedBy: invalidationSchema.nullable().optional(),
   }),
   z.strictObject({
     type: z.literal('history'),
@@ -77,6 +82,34 @@ export const exportRecordSchema = z.discriminatedUnion('type', [
     content: wellFormedText('content').max(inputLimits.contentLength),
     metadata: metadataSchema,
     replacedAt: isoTimestamp,
+  }),
+  z.strictObject({
+    type: z.literal('conversation'),
+    id: opaqueId,
+    userId: opaqueId.nullable(),
+    agentId: opaqueId.nullable(),
+    title: wellFormedText('title').max(500).nullable(),
+    metadata: metadataSchema,
+    status: z.enum(['active', 'archived']),
+    messageCount: exportCount,
+    lastSeq: exportCount,
+    lastMessageAt: isoTimestamp.nullable(),
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  }),
+  z.strictObject({
+    type: z.literal('message'),
+    conversationId: opaqueId,
+    seq: z.number().int().min(1),
+    id: uuidText,
+    userId: opaqueId.nullable(),
+    role: z.enum(messageRoles),
+    name: wellFormedText('name').max(200).nullable(),
+    content: wellFormedText('content').max(inputLimits.contentLength),
+    metadata: metadataSchema,
+    tokenCount: exportCount,
+    memoryId: uuidText.nullable(),
+    createdAt: isoTimestamp,
   }),
   z.strictObject({
     type: z.literal('usage_daily'),

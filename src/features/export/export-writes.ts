@@ -27,6 +27,8 @@ async function insertArrays(db: Queryable, table: string, tenantId: string, colu
 }
 
 const json = (value: unknown) => JSON.stringify(value);
+// SQL NULL for an absent value (JSON.stringify(null) would store a JSON null).
+const maybeJson = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
 /** Inserts imported users and counts them in the tenant's usage. */
 export async function insertImportedUsers(db: Queryable, tenantId: string, users: readonly RecordOf<'user'>[]): Promise<void> {
@@ -70,6 +72,9 @@ export async function insertImportedMemories(
     ['created_at', 'timestamptz', memories.map((memory) => memory.createdAt)],
     ['updated_at', 'timestamptz', memories.map((memory) => memory.updatedAt)],
     ['expires_at', 'timestamptz', memories.map((memory) => memory.expiresAt)],
+    ['source', 'jsonb', memories.map((memory) => maybeJson(memory.source))],
+    ['invalidated_at', 'timestamptz', memories.map((memory) => memory.invalidatedAt ?? null)],
+    ['invalidated_by', 'jsonb', memories.map((memory) => maybeJson(memory.invalidatedBy))],
   ]);
   const top = memories.filter((memory) => memory.kind !== 'chunk');
   // No limits: the operator recreates a tenant that fitted them; the counters are what matters.
@@ -82,6 +87,44 @@ export async function insertImportedMemories(
       bytes: top.reduce((total, memory) => total + Buffer.byteLength(memory.content), 0),
     },
   );
+}
+
+/** Inserts imported conversations as they were (ids, owners, counters, times). */
+export async function insertImportedConversations(
+  db: Queryable,
+  tenantId: string,
+  rows: readonly RecordOf<'conversation'>[],
+): Promise<void> {
+  await insertArrays(db, 'conversations', tenantId, [
+    ['conversation_id', 'text', rows.map((row) => row.id)],
+    ['user_id', 'text', rows.map((row) => row.userId)],
+    ['agent_id', 'text', rows.map((row) => row.agentId)],
+    ['title', 'text', rows.map((row) => row.title)],
+    ['metadata', 'jsonb', rows.map((row) => json(row.metadata))],
+    ['status', 'text', rows.map((row) => row.status)],
+    ['message_count', 'int4', rows.map((row) => row.messageCount)],
+    ['last_seq', 'int8', rows.map((row) => row.lastSeq)],
+    ['last_message_at', 'timestamptz', rows.map((row) => row.lastMessageAt)],
+    ['created_at', 'timestamptz', rows.map((row) => row.createdAt)],
+    ['updated_at', 'timestamptz', rows.map((row) => row.updatedAt)],
+  ]);
+}
+
+/** Inserts imported messages with their ids and order. */
+export async function insertImportedMessages(db: Queryable, tenantId: string, rows: readonly RecordOf<'message'>[]): Promise<void> {
+  await insertArrays(db, 'conversation_messages', tenantId, [
+    ['conversation_id', 'text', rows.map((row) => row.conversationId)],
+    ['seq', 'int8', rows.map((row) => row.seq)],
+    ['message_id', 'uuid', rows.map((row) => row.id)],
+    ['user_id', 'text', rows.map((row) => row.userId)],
+    ['role', 'text', rows.map((row) => row.role)],
+    ['name', 'text', rows.map((row) => row.name)],
+    ['content', 'text', rows.map((row) => row.content)],
+    ['metadata', 'jsonb', rows.map((row) => json(row.metadata))],
+    ['token_count', 'int4', rows.map((row) => row.tokenCount)],
+    ['memory_id', 'uuid', rows.map((row) => row.memoryId)],
+    ['created_at', 'timestamptz', rows.map((row) => row.createdAt)],
+  ]);
 }
 
 /** Inserts imported history rows. */
@@ -184,8 +227,8 @@ export async function readTenantRecords(db: Queryable, tenantId: string): Promis
 export interface DanglingReference {
   /** Index of the record in the batch. */
   index: number;
-  field: 'userId' | 'parentId' | 'memoryId';
-  kind: 'user' | 'memory';
+  field: 'userId' | 'parentId' | 'memoryId' | 'conversationId';
+  kind: 'user' | 'memory' | 'conversation';
   id: string;
 }
 
@@ -207,6 +250,8 @@ export async function findDanglingReference(
       ];
     }
     if (record.type === 'history') return [{ index, field: 'memoryId', kind: 'memory', id: record.memoryId }];
+    if (record.type === 'conversation' && record.userId !== null) return [{ index, field: 'userId', kind: 'user', id: record.userId }];
+    if (record.type === 'message') return [{ index, field: 'conversationId', kind: 'conversation', id: record.conversationId }];
     return [];
   });
   const wanted = (kind: DanglingReference['kind']) => [...new Set(references.filter((ref) => ref.kind === kind).map((ref) => ref.id))];
@@ -218,7 +263,15 @@ export async function findDanglingReference(
     'SELECT memory_id::text AS id FROM memories WHERE tenant_id = $1 AND memory_id = ANY ($2::uuid[])',
     [tenantId, wanted('memory')],
   );
+  const conversations = await db.query<{ id: string }>(
+    'SELECT conversation_id AS id FROM conversations WHERE tenant_id = $1 AND conversation_id = ANY ($2::text[])',
+    [tenantId, wanted('conversation')],
+  );
   const present = {
+    conversation: new Set([
+      ...conversations.rows.map((row) => row.id),
+      ...records.flatMap((record) => (record.type === 'conversation' ? [record.id] : [])),
+    ]),
     user: new Set([...users.rows.map((row) => row.id), ...records.flatMap((record) => (record.type === 'user' ? [record.id] : []))]),
     memory: new Set([...memories.rows.map((row) => row.id), ...records.flatMap((record) => (record.type === 'memory' ? [record.id] : []))]),
   };

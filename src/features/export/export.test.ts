@@ -63,6 +63,8 @@ describeEachStore('tenant export and import', (target) => {
     expect(memories.some((memory) => memory.expiresAt === '2099-01-01T00:00:00.000Z')).toBe(true);
     expect(counted.history).toBe(2);
     expect(counted.user).toBe(2);
+    expect(counted.conversation).toBe(2);
+    expect(counted.message).toBe(2);
     expect(counted.audit).toBeGreaterThan(0);
   });
 

@@ -11,13 +11,13 @@ import { decodeCursor, encodeCursor } from '../../kernel/cursor.ts';
 import { type Engine, inSession } from '../../kernel/engine.ts';
 import { noteTargets } from '../../kernel/govern.ts';
 import { type CreateOptions, onceForKey, parseIdempotencyKey } from '../../kernel/idempotency.ts';
-import { eraseUserMemories } from './erase-user.ts';
+import { type ContentErasure, eraseUserMemories } from './erase-user.ts';
 import type { CreateMemoryInput, ListMemoriesQuery, UpdateMemoryInput } from './memories-schemas.ts';
 import { createMemorySchema, listMemoriesSchema, updateMemorySchema } from './memories-schemas.ts';
 import { findMemory, listHistory, listMemories } from './memory-reads.ts';
-import { deleteMemoryRow, replaceMemory, type WriteContext } from './memory-writes.ts';
+import { deleteMemoryRow, replaceMemory } from './memory-writes.ts';
 import { prepareMemories, type ScopedInput } from './prepare-memory.ts';
-import { storeMemories } from './store-memories.ts';
+import { storeMemories, writeContextFor } from './store-memories.ts';
 
 /** Memory and document operations. */
 export interface MemoriesApi {
@@ -33,8 +33,8 @@ export interface MemoriesApi {
   update(id: string, patch: UpdateMemoryInput): Promise<Memory>;
   /** Deletes a memory with its chunks and history. */
   delete(id: string): Promise<{ id: string; deleted: true }>;
-  /** Erases every memory (and history) of a user in the caller's tenant. */
-  deleteAllForUser(userId?: string): Promise<{ userId: string; memories: number; history: number }>;
+  /** Erases everything a user owns in the caller's tenant: memories, history, conversations and their messages. */
+  deleteAllForUser(userId?: string): Promise<{ userId: string } & ContentErasure>;
   /** Previous versions of a memory, newest first. */
   history(id: string): Promise<MemoryVersion[]>;
 }
@@ -48,13 +48,7 @@ const batchSchema = z
 export function createMemoriesApi(engine: Engine, bound: CallerContext | undefined): MemoriesApi {
   const identity = () => currentIdentity(engine, bound);
 
-  const writeContext = (resolved: Identity): WriteContext => ({
-    identity: resolved,
-    now: engine.now(),
-    model: engine.embedder.model,
-    // Set from this very session's tenant read (inSession), just before the work runs.
-    limits: resolved.tenantId === undefined ? undefined : engine.tenantLimits.get(resolved.tenantId),
-  });
+  const writeContext = (resolved: Identity) => writeContextFor(engine, resolved);
 
   async function createAll(rawItems: unknown[], batch: boolean, options: CreateOptions | undefined): Promise<CreateMemoryResult[]> {
     const caller = identity();
@@ -77,10 +71,17 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
       };
       // Outside a tenant (world and client knowledge) a retry is already absorbed by content deduplication.
       if (idempotencyKey === undefined || resolved.tenantId === undefined) return create();
-      return onceForKey(db, resolved, idempotencyKey, [batch, rawItems], engine.now(), create, async (stored) => ({
-        memory: toMemory((await locate(db, resolved, stored.id)).row, resolved.clientId),
-        deduplicated: stored.deduplicated,
-      }));
+      return onceForKey(db, resolved, idempotencyKey, [batch, rawItems], engine.now(), {
+        create,
+        remember: (results) => results.map((result) => ({ id: result.memory.id, deduplicated: result.deduplicated })),
+        reread: (stored) =>
+          Promise.all(
+            stored.map(async ({ id, deduplicated }) => ({
+              memory: toMemory((await locate(db, resolved, id)).row, resolved.clientId),
+              deduplicated,
+            })),
+          ),
+      });
     });
   }
 
@@ -179,7 +180,7 @@ export function createMemoriesApi(engine: Engine, bound: CallerContext | undefin
       return inSession(
         engine,
         { ...caller, userId: target },
-        async (db, resolved) => ({ userId: target, ...(await eraseUserMemories(db, resolved, target, engine.now())) }),
+        async (db, resolved) => ({ userId: target, ...(await eraseUserMemories(db, resolved, target, engine.now(), engine.userTables)) }),
         { allUsers: true },
       );
     },

@@ -53,7 +53,14 @@ export const listMemoriesSchema = z.strictObject({
   cursor: cursorSchema.optional(),
 });
 
-export const erasureSchema = z.strictObject({ userId: z.string(), memories: z.number().int(), history: z.number().int() });
+/** What erasing a user's content removed (idempotency records go too: a replay must not tell a right guess of erased content from a wrong one). */
+export const erasureSchema = z.strictObject({
+  userId: z.string(),
+  memories: z.number().int(),
+  history: z.number().int(),
+  conversations: z.number().int(),
+  messages: z.number().int(),
+});
 
 /** Fields accepted when creating a memory (`scope` defaults to the caller's narrowest; `ttlSeconds` is the alternative to `expiresAt`). */
 export type CreateMemoryInput = z.input<typeof createMemorySchema>;

@@ -1,7 +1,7 @@
 import { StrataError } from '../../core/errors.ts';
 import type { Limits } from '../../core/plans.ts';
 import type { Identity, Scope } from '../../core/scope.ts';
-import type { Json } from '../../core/types.ts';
+import type { Json, MemorySource } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
 import { sqlState } from '../../db/database-errors.ts';
 import { historyTable, type MemoryRow, type MemoryTable, memoryColumns } from '../../db/memory-tables.ts';
@@ -19,6 +19,8 @@ export interface PreparedMemory {
   metadata: Record<string, Json>;
   agentId: string | null;
   conversationId: string | null;
+  /** Provenance, for a memory made from a conversation. */
+  source: MemorySource | null;
   expiresAt: string | null;
   /** One entry per searchable piece; a single piece means the memory is its own chunk. */
   chunks: PreparedChunk[];
@@ -74,6 +76,7 @@ function rowColumns(table: MemoryTable, context: WriteContext): InsertColumn<Sto
     { name: 'metadata', type: 'jsonb', value: (row) => JSON.stringify(row.memory.metadata) },
     { name: 'agent_id', type: 'text', value: (row) => row.memory.agentId },
     { name: 'conversation_id', type: 'text', value: (row) => row.memory.conversationId },
+    { name: 'source', type: 'jsonb', value: (row) => (row.memory.source === null ? null : JSON.stringify(row.memory.source)) },
     { name: 'embedding', type: 'vector', value: (row) => (row.embedding === null ? null : JSON.stringify(row.embedding)) },
     { name: 'embedding_model', type: 'text', value: () => context.model },
     { name: 'created_at', type: 'timestamptz', value: () => now },
@@ -261,6 +264,7 @@ export async function replaceMemory(
     metadata: changes.metadata,
     agentId: current.agent_id,
     conversationId: current.conversation_id,
+    source: current.source,
     expiresAt: changes.expiresAt,
     chunks: content.chunks,
   };
@@ -294,4 +298,26 @@ export async function deleteMemoryRow(db: Queryable, table: MemoryTable, current
   } else {
     await db.query(`DELETE FROM shared_memories WHERE memory_id = $1::uuid`, [current.memory_id]);
   }
+}
+
+/**
+ * Deletes the caller-visible memories tied to a conversation — with `messagesOnly`, only those
+ * holding its messages, keeping what was extracted from it — with their chunks and history.
+ * Returns how many top-level memories went.
+ */
+export async function deleteConversationMemories(
+  db: Queryable,
+  context: WriteContext,
+  conversationId: string,
+  messagesOnly: boolean,
+): Promise<number> {
+  const removed = await db.query<{ kind: string; chunk_count: number; bytes: number }>(
+    `DELETE FROM memories WHERE tenant_id = $1 AND conversation_id = $2 AND kind <> 'chunk'
+       ${messagesOnly ? `AND source->>'kind' = 'message'` : ''}
+     RETURNING kind, chunk_count, octet_length(content) AS bytes`,
+    [context.identity.tenantId, conversationId],
+  );
+  const delta = removedUsage(removed.rows);
+  if (removed.rows.length > 0) await addUsage(db, context, delta);
+  return -delta.memories;
 }

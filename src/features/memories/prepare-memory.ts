@@ -38,6 +38,7 @@ export async function prepareMemories(engine: Engine, inputs: readonly ScopedInp
       metadata: input.metadata ?? {},
       agentId: input.agentId ?? null,
       conversationId: input.conversationId ?? null,
+      source: null,
       expiresAt: expiries[index] ?? null,
       chunks,
     };

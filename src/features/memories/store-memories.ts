@@ -7,6 +7,17 @@ import { type Engine, maybeIndexTenant, type TenantFacts } from '../../kernel/en
 import { insertUser } from '../../kernel/user-accounts.ts';
 import { findByHashes, insertMemories, type PreparedMemory, type WriteContext } from './memory-writes.ts';
 
+/** What a write by `identity` runs with now: the clock, the embedding model, and the tenant's limits as this session read them. */
+export function writeContextFor(engine: Engine, identity: Identity): WriteContext {
+  return {
+    identity,
+    now: engine.now(),
+    model: engine.embedder.model,
+    // Set from this very session's tenant read (inSession), just before the work runs.
+    limits: identity.tenantId === undefined ? undefined : engine.tenantLimits.get(identity.tenantId),
+  };
+}
+
 /** Identical content has one home per scope and owner: this key names it. */
 function ownerKey(scope: string, owner: string | null | undefined, hash: string): string {
   return `${scope}\u0000${owner ?? ''}\u0000${hash}`;
@@ -101,6 +112,7 @@ function preparedToMemory(memory: PreparedMemory, identity: Identity, context: W
     metadata: memory.metadata,
     agentId: memory.agentId,
     conversationId: memory.conversationId,
+    source: memory.source,
     chunkCount: memory.chunks.length,
     version: 1,
     embeddingModel: context.model,

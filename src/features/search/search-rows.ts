@@ -31,6 +31,7 @@ export function toHit(row: MemoryRow, score: number, scores: SearchHit['scores']
     agentId: row.agent_id,
     conversationId: row.conversation_id,
     userId: row.user_id,
+    source: row.source,
     chunk: row.kind === 'chunk' && row.parent_id !== null ? { documentId: row.parent_id, index: row.chunk_index } : null,
     createdAt: isoTime(row.created_at),
   };

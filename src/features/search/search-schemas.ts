@@ -16,9 +16,10 @@ const searchFields = {
 /** Input to `search`. */
 export const searchSchema = z.strictObject({ ...searchFields, filter: filterSchema.optional() });
 
-/** Input to `context`. */
+/** Input to `context`: `query` may be left out when `conversationId` names a conversation (its last user message is the query). */
 export const contextSchema = z.strictObject({
   ...searchFields,
+  query: searchFields.query.optional(),
   tokenBudget: z.number().int().min(1).max(200_000).optional(),
   recentTurns: z.number().int().min(0).max(200).optional(),
 });
@@ -28,5 +29,5 @@ export const searchResultSchema = z.strictObject({ mode: searchModeSchema, hits:
 
 /** A search request. */
 export type SearchQuery = z.input<typeof searchSchema>;
-/** A context fetch for an agent turn (`tokenBudget` defaults to 1,000 estimated tokens, `recentTurns` to 10). */
+/** A context fetch for an agent turn (`tokenBudget` defaults to 1,000 estimated tokens, `recentTurns` — the latest messages — to 10). */
 export type ContextQuery = z.input<typeof contextSchema>;

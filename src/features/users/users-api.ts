@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor } from '../../kernel/cursor.ts';
 import { type Engine, inSession } from '../../kernel/engine.ts';
 import { enqueueEvent } from '../../kernel/events.ts';
 import { deleteUser, insertUser, type UserRow, userColumns } from '../../kernel/user-accounts.ts';
-import { eraseUserMemories } from '../memories/index.ts';
+import { type ContentErasure, eraseUserMemories } from '../memories/index.ts';
 import { createUserSchema, updateUserSchema } from './users-schemas.ts';
 
 /** Users of the caller's tenant. Managing users takes an admin; a user may read itself. */
@@ -28,11 +28,8 @@ export interface UsersApi {
 }
 
 /** What erasing a user removed. */
-export interface UserErasureReport {
+export interface UserErasureReport extends ContentErasure {
   userId: string;
-  /** Top-level memories and documents (their chunks go with them). */
-  memories: number;
-  history: number;
   keys: number;
 }
 
@@ -135,10 +132,8 @@ export function createUsersApi(engine: Engine, bound: CallerContext | undefined)
         async (db, resolved) => {
           await fetchUser(db, resolved, userId);
           const now = engine.now();
-          const erased = await eraseUserMemories(db, resolved, userId, now);
+          const erased = await eraseUserMemories(db, resolved, userId, now, engine.userTables);
           const keys = await db.query('DELETE FROM tenant_api_keys WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, userId]);
-          // The user's idempotency records go too: a replay must not tell a right guess of erased content from a wrong one.
-          await db.query('DELETE FROM idempotency_records WHERE tenant_id = $1 AND user_id = $2', [resolved.tenantId, userId]);
           await deleteUser(db, resolved.tenantId ?? '', userId);
           const report = { userId, ...erased, keys: keys.affectedRows };
           await enqueueEvent(db, {
