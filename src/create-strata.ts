@@ -9,12 +9,14 @@ import { openPgliteDatabase } from './db/pglite-database.ts';
 import { openPostgresDatabase } from './db/postgres-database.ts';
 import { tenantTablesChildrenFirst, userOwnedTables } from './db/tenant-tables.ts';
 import { type CallerContext, createContextStore, parseCallerContext } from './kernel/caller.ts';
+import { resolveDeploymentModels } from './kernel/deployment-models.ts';
 import { checkEmbeddingModel } from './kernel/embedding-model.ts';
 import type { Engine } from './kernel/engine.ts';
 import type { FeatureSetupOptions } from './kernel/feature-module.ts';
 import { createOperationStore, governApi, meteredEmbedder } from './kernel/govern.ts';
 import { defaultPriceTable, parsePriceTable } from './kernel/prices.ts';
 import { createRateLimiter } from './kernel/rate-limiter.ts';
+import { createSecretBox, parseMasterKey } from './kernel/secret-box.ts';
 import { createHashEmbedder } from './models/hash-embedder.ts';
 import { embeddedDirectory, type StrataOptions } from './options.ts';
 import { createTelemetry } from './telemetry/telemetry.ts';
@@ -67,6 +69,10 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
   const database = await openDatabase(options, databaseRole, statementTimeoutMs);
   try {
+    const { llm, models } = resolveDeploymentModels(options.llm, options.models);
+    const masterKey = options.masterKey === undefined ? undefined : parseMasterKey(options.masterKey, 'masterKey');
+    // One master key today, version 1; rotation (issue 17) adds versions beside it.
+    const secretBox = masterKey === undefined ? undefined : createSecretBox([{ version: 1, key: masterKey }]);
     await migrate(database, databaseRole);
     await assertRowLevelSecurity(database);
     const provider = options.embedder ?? createHashEmbedder();
@@ -101,6 +107,9 @@ export async function createStrata(options: StrataOptions = {}): Promise<Strata>
       defaultPlan: options.defaultPlan ?? 'custom',
       tenantLimits: new Map(),
       prices: options.prices === undefined ? defaultPriceTable : parsePriceTable(options.prices),
+      llm,
+      models,
+      secretBox,
     };
     const states: FeatureStates = new Map(features.map((feature) => [feature, feature.setup?.(engine, options as FeatureSetupOptions)]));
     const strata = bind(engine, states, undefined, describeLocation(options));

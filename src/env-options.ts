@@ -1,7 +1,10 @@
 import { StrataError } from './core/errors.ts';
 import { isOpaqueId } from './core/ids.ts';
+import { resolveDeploymentModels } from './kernel/deployment-models.ts';
 import { priceTableFromEnvironment } from './kernel/prices.ts';
+import { parseMasterKey } from './kernel/secret-box.ts';
 import { createEmbedderFromEnvironment } from './models/embedder-from-env.ts';
+import { llmOptionsFromEnvironment } from './models/llm-from-env.ts';
 import type { StrataOptions } from './options.ts';
 
 /**
@@ -66,7 +69,27 @@ export function optionsFromEnvironment(environment: NodeJS.ProcessEnv = process.
   if (prices !== undefined) options.prices = prices;
   const embedder = createEmbedderFromEnvironment(environment);
   if (embedder !== undefined) options.embedder = embedder;
+  modelOptions(options, environment, text);
+  const masterKey = text('STRATA_MASTER_KEY');
+  if (masterKey !== undefined) {
+    parseMasterKey(masterKey, 'STRATA_MASTER_KEY');
+    options.masterKey = masterKey;
+  }
   return options;
+}
+
+/** `llm` from `STRATA_LLM_*`, `models` from `STRATA_ALLOWED_MODELS` (comma-separated) and `STRATA_DEFAULT_MODEL`, checked together. */
+function modelOptions(options: StrataOptions, environment: NodeJS.ProcessEnv, text: (name: string) => string | undefined): void {
+  const llm = llmOptionsFromEnvironment(environment);
+  if (llm !== undefined) options.llm = llm;
+  const allowed = text('STRATA_ALLOWED_MODELS')
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  const fallback = text('STRATA_DEFAULT_MODEL')?.trim();
+  const models = { ...(allowed === undefined ? {} : { allowed }), ...(fallback === undefined ? {} : { default: fallback }) };
+  resolveDeploymentModels(llm, models, { allowed: 'STRATA_ALLOWED_MODELS', default: 'STRATA_DEFAULT_MODEL' });
+  if (allowed !== undefined || fallback !== undefined) options.models = models;
 }
 
 /** A configuration error naming the variable. */

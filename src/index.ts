@@ -34,18 +34,28 @@ export type { MaintenanceApi, ReembedReport } from './features/maintenance/index
 export type { CreateMemoryInput, ListMemoriesQuery, MemoriesApi, UpdateMemoryInput } from './features/memories/index.ts';
 export type { ContextQuery, SearchApi, SearchQuery, SearchResult } from './features/search/index.ts';
 export type { DocumentTypeStats, StatsApi, StatsQuery, TenantStats } from './features/stats/index.ts';
-export type { CreateTenantInput, TenantDeletionReport, TenantsApi, UpdateTenantInput } from './features/tenants/index.ts';
+export type {
+  CreateTenantInput,
+  ExtractionPolicy,
+  ExtractionSettings,
+  ProviderKeyInput,
+  ProviderKeyStatus,
+  TenantDeletionReport,
+  TenantsApi,
+  UpdateTenantInput,
+} from './features/tenants/index.ts';
 export type { UsageApi, UsageDay, UsageReport, UsageTotals } from './features/usage/index.ts';
 export type { UsersApi } from './features/users/index.ts';
 export type * from './features/webhooks/index.ts';
 export { verifyWebhookSignature } from './features/webhooks/index.ts';
 export type { CallerContext } from './kernel/caller.ts';
+export type { ModelChoices } from './kernel/deployment-models.ts';
 export { type WebhookEventType, type WebhookPayload, webhookEventTypes } from './kernel/events.ts';
 export type { CreateOptions } from './kernel/idempotency.ts';
 export { defaultPriceTable, estimateCost, type ModelPrice, type PriceTable } from './kernel/prices.ts';
 export type { EmbeddingProvider, EmbedOptions } from './models/embedding-provider.ts';
 export { createHashEmbedder, type HashEmbedderOptions } from './models/hash-embedder.ts';
-export { createLLMFromEnvironment } from './models/llm-from-env.ts';
+export { createLLMFromEnvironment, llmOptionsFromEnvironment } from './models/llm-from-env.ts';
 export type {
   ChatMessage,
   ChatOptions,

@@ -2,8 +2,11 @@ import { resolve } from 'node:path';
 import type { Plan } from './core/plans.ts';
 import type { Database } from './db/database.ts';
 import type { WebhookDispatcherOptions } from './features/webhooks/index.ts';
+import type { ModelChoices } from './kernel/deployment-models.ts';
 import type { PriceTable } from './kernel/prices.ts';
 import type { EmbeddingProvider } from './models/embedding-provider.ts';
+import type { LLMProvider } from './models/llm-provider.ts';
+import type { OpenAIChatModelOptions } from './models/openai-chat-model.ts';
 import type { Telemetry } from './telemetry/types.ts';
 
 /** Options for {@link createStrata}; every field has a default. */
@@ -37,6 +40,26 @@ export interface StrataOptions {
   defaultClient?: string;
   /** Embeds memories and queries. Default: the offline hash embedder. */
   embedder?: EmbeddingProvider;
+  /**
+   * The language model memory extraction asks (default none, or `STRATA_LLM_*`; with none,
+   * nothing that needs a model runs). OpenAI-compatible options (`{ baseUrl, model, apiKey }`):
+   * Strata builds the provider, and a tenant's own provider key (`tenants.setProviderKey`) is
+   * sent to the same base URL. Any other {@link LLMProvider}: used as is, and tenant provider
+   * keys are refused (there is no base URL to send them to).
+   */
+  llm?: LLMProvider | OpenAIChatModelOptions;
+  /**
+   * The models tenants may choose in `settings.extraction.model` (default: the LLM's own
+   * `model`, or `STRATA_ALLOWED_MODELS`) and the default of a tenant that names none (default:
+   * the LLM's own `model`, or `STRATA_DEFAULT_MODEL`; it must be allowed).
+   */
+  models?: ModelChoices;
+  /**
+   * The master key that seals tenant secrets (provider keys) in the database: 32 bytes, as 64
+   * hex characters, base64, or bytes. Default `STRATA_MASTER_KEY`; without one, tenant provider
+   * keys cannot be stored (`misconfigured`). Changing it makes stored secrets unreadable.
+   */
+  masterKey?: string | Uint8Array;
   /**
    * Searchable rows above which a tenant gets its own HNSW index; below it, vector search is an
    * exact scan. Default 5,000 (chosen by measurement: bench/results/scale.md).

@@ -56,6 +56,7 @@ describeEachStore('row-level security', (target) => {
       'tenant_api_keys',
       'tenant_meter',
       'tenant_notices',
+      'tenant_provider_keys',
       'tenant_usage',
       'tenant_vector_indexes',
       'tenants',

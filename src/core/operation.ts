@@ -15,7 +15,7 @@ export type ArgumentPlace =
 
 /** How an operation is reached over HTTP. */
 export interface HttpRoute {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** OpenAPI-style path: `/v1/memories/{id}`. */
   path: string;
   /** Where each positional argument of the method comes from. */

@@ -19,6 +19,7 @@ const administrators: readonly Role[] = ['platform', 'client_admin', 'admin'];
  */
 export const permissions = {
   'tenants.manage': { roles: ['platform', 'client_admin'], refusal: (role) => `role ${role} cannot manage tenants` },
+  'tenants.configure': { roles: administrators, refusal: (role) => `role ${role} cannot configure a tenant's provider key` },
   'tenants.export': { roles: administrators, refusal: (role) => `role ${role} cannot export a tenant` },
   'tenants.import': { roles: ['platform', 'client_admin'], refusal: (role) => `role ${role} cannot import a tenant` },
   'users.manage': { roles: administrators, refusal: (role) => `role ${role} cannot manage users` },

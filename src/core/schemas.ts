@@ -50,6 +50,9 @@ export const notYearZero = (text: string) => !text.startsWith('0000');
 
 export const isoTimestamp = z.iso.datetime({ offset: true }).refine(notYearZero, 'year 0000 does not exist; the earliest is 0001');
 
+/** A model's name as its server knows it (`gpt-4o-mini`, `llama3.2:3b`, `meta-llama/Llama-3.1-8B-Instruct`). */
+export const modelName = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be a model name: 1-200 printable ASCII characters, no spaces');
+
 export const documentType = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a lowercase name of letters, digits and -, up to 64 characters');

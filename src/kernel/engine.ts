@@ -5,11 +5,14 @@ import { type Database, type Queryable, quoteLiteral } from '../db/database.ts';
 import { toStrataError } from '../db/database-errors.ts';
 import { buildTenantIndex } from '../db/vector-indexes.ts';
 import type { EmbeddingProvider } from '../models/embedding-provider.ts';
+import type { LLMProvider } from '../models/llm-provider.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import type { CallerDefaults, ContextStore } from './caller.ts';
+import type { DeploymentModels } from './deployment-models.ts';
 import { type OperationStore, recordInTransaction, refuseOverQuota, releaseClaim } from './govern.ts';
 import type { PriceTable } from './prices.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import type { SecretBox } from './secret-box.ts';
 
 /** What every operation shares: the store, the models, settings and small caches. */
 export interface Engine {
@@ -45,6 +48,12 @@ export interface Engine {
   tenantLimits: Map<string, Limits>;
   /** Prices for the cost estimates in usage reports. */
   prices: PriceTable;
+  /** The deployment's language model; `undefined` when none is configured (nothing that needs one runs, nothing is faked). */
+  readonly llm: LLMProvider | undefined;
+  /** The models tenants may choose, the default one, and the connection tenants' own provider keys are used with. */
+  readonly models: DeploymentModels;
+  /** Seals tenant secrets under the master key; `undefined` when none is configured (tenant provider keys are then refused). */
+  readonly secretBox: SecretBox | undefined;
 }
 
 /** The tenant facts a session reads first, in the same transaction as the work. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLLMFromEnvironment } from './llm-from-env.ts';
+import { createLLMFromEnvironment, llmOptionsFromEnvironment } from './llm-from-env.ts';
 
 const configured = { STRATA_LLM_URL: 'http://localhost:11434/v1', STRATA_LLM_MODEL: 'llama3.2' };
 
@@ -51,5 +51,18 @@ describe('createLLMFromEnvironment', () => {
     }
     expect(error?.message).toMatch(/^STRATA_LLM_HEADERS: /);
     expect(error?.message).not.toContain('sk-secret-header');
+  });
+});
+
+describe('llmOptionsFromEnvironment', () => {
+  it('returns the checked options the model is built from (the store keeps the base URL for tenant keys)', () => {
+    expect(llmOptionsFromEnvironment({})).toBeUndefined();
+    expect(llmOptionsFromEnvironment({ ...configured, STRATA_LLM_API_KEY: 'sk-test', STRATA_LLM_TIMEOUT_MS: '20000' })).toEqual({
+      baseUrl: configured.STRATA_LLM_URL,
+      model: 'llama3.2',
+      apiKey: 'sk-test',
+      timeoutMs: 20_000,
+    });
+    expect(() => llmOptionsFromEnvironment({ ...configured, STRATA_LLM_MAX_RETRIES: 'often' })).toThrow(/^STRATA_LLM_MAX_RETRIES: /);
   });
 });

@@ -1,6 +1,7 @@
 import { isStrataError, StrataError } from '../core/errors.ts';
 import type { LLMProvider } from './llm-provider.ts';
 import { createOpenAIChatModel, type OpenAIChatModelOptions } from './openai-chat-model.ts';
+import { withoutUndefined } from './provider-settings.ts';
 
 // Option field → the variable that sets it, so a bad value is reported under the name the operator typed.
 const variables = {
@@ -23,6 +24,16 @@ const variables = {
  * Bad values throw `misconfigured` naming the variable (never echoing a value: some are secrets).
  */
 export function createLLMFromEnvironment(environment: NodeJS.ProcessEnv = process.env): LLMProvider | undefined {
+  const options = llmOptionsFromEnvironment(environment);
+  return options === undefined ? undefined : createOpenAIChatModel(options);
+}
+
+/**
+ * The options {@link createLLMFromEnvironment} builds its model from, checked the same way
+ * (`misconfigured` naming the variable), or `undefined` when no `STRATA_LLM_*` is set. The
+ * store keeps them, not only the model: a tenant's own provider key is sent to the same base URL.
+ */
+export function llmOptionsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): OpenAIChatModelOptions | undefined {
   const value = (name: string) => (environment[name] === '' ? undefined : environment[name]);
   const present = Object.values(variables).filter((name) => value(name) !== undefined);
   if (present.length === 0) return undefined;
@@ -39,13 +50,15 @@ export function createLLMFromEnvironment(environment: NodeJS.ProcessEnv = proces
     maxRetries: number(value(variables.maxRetries)),
   };
   try {
-    return createOpenAIChatModel(options);
+    // Building the model checks every option under its field name, which maps back to the variable.
+    createOpenAIChatModel(options);
   } catch (error) {
     const field = isStrataError(error, 'misconfigured') ? String(error.details.field).split('.')[0] : undefined;
     const name = variables[field as keyof typeof variables];
     if (name === undefined) throw error;
     throw misconfigured(name, (error as StrataError).message.replace(/^[^:]*: /, ''));
   }
+  return withoutUndefined(options) as OpenAIChatModelOptions;
 }
 
 function headers(text: string | undefined): Record<string, string> | undefined {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { startServe } from '../support/serve-process.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { filesUnder, leakedSecrets, leakedSecretsInDirectory } from './support/attack-secrets.ts';
 
-// No API key secret exists anywhere but with its holder: not in the database (PGlite's files or a
+// No API key secret (nor a tenant's LLM provider key) exists anywhere but with its holder: not in the database (PGlite's files or a
 // pg_dump of the server's database), not in request logs, not in what `strata serve` prints
 // (except the operator key's one-time banner), not in any response but the one that created it.
 // That a malformed or wrong-checksum key is refused with 401 before any database work is proved
@@ -50,7 +51,14 @@ describeEachStore('API key secrets at rest and in logs', (target) => {
     location = await target.location();
     // Opened at the location itself (not from the in-memory fixture), so its files are what reached the disk.
     // Opened exactly at `location`, never from the in-memory fixture: the test inspects what reached the disk.
-    server = await serveStore(await createStrata(location));
+    // With an LLM base URL and a master key, so a tenant can store its own provider key (sealed).
+    server = await serveStore(
+      await createStrata({
+        ...location,
+        llm: { baseUrl: 'http://127.0.0.1:9/v1', model: 'secrets-model' },
+        masterKey: randomBytes(32).toString('base64'),
+      }),
+    );
     secrets.set('test operator', server.adminKey);
     const operator = (request: Parameters<typeof send>[1]) => send(server.url, { ...request, key: server.adminKey });
     expect((await operator({ method: 'POST', path: '/v1/tenants', json: { id: tenantId, clientId } })).status).toBe(201);
@@ -100,6 +108,19 @@ describeEachStore('API key secrets at rest and in logs', (target) => {
       expect(refused.status).toBe(401);
       responses.push(refused.text);
     }
+    // A tenant's own LLM provider key: sent once, never stored in clear, echoed or logged.
+    const providerKey = `sk-proj-${randomBytes(24).toString('base64url')}`;
+    secrets.set('tenant provider key', providerKey);
+    const stored = await send(server.url, {
+      method: 'PUT',
+      path: `/v1/tenants/${tenantId}/provider-key`,
+      key: secrets.get('tenant admin'),
+      json: { apiKey: providerKey },
+    });
+    expect(stored.status, stored.text).toBe(200);
+    responses.push(stored.text);
+    responses.push((await operator({ path: `/v1/tenants/${tenantId}` })).text);
+    responses.push((await operator({ path: `/v1/audit?${new URLSearchParams({ tenantId, limit: '200' })}` })).text);
     responses.push((await operator({ path: '/v1/keys?limit=200' })).text);
     responses.push((await operator({ path: `/v1/keys?${new URLSearchParams({ tenantId, limit: '200' })}` })).text);
     for (const id of ids.values()) responses.push((await operator({ path: `/v1/keys/${id}` })).text);
@@ -111,7 +132,7 @@ describeEachStore('API key secrets at rest and in logs', (target) => {
   });
 
   it('issued a secret of every kind, and every probe above ran', () => {
-    expect(secrets.size).toBe(keyRequests.length + 4);
+    expect(secrets.size).toBe(keyRequests.length + 5);
     expect(responses.length).toBeGreaterThan(keyRequests.length + 5);
   });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { tenantTablesChildrenFirst } from '../../src/db/tenant-tables.ts';
@@ -21,7 +22,12 @@ describeEachStore('offboarding and erasure', (target) => {
   let strata: Strata;
   beforeAll(async () => {
     database = await openRawDatabase(target);
-    strata = await createStrata({ database });
+    // An LLM and a master key, so a tenant can hold its own provider key (a sealed row to purge).
+    strata = await createStrata({
+      database,
+      llm: { baseUrl: 'http://127.0.0.1:9/v1', model: 'offboarding-model' },
+      masterKey: randomBytes(32).toString('base64'),
+    });
   });
   afterAll(() => strata.close());
 
@@ -35,6 +41,7 @@ describeEachStore('offboarding and erasure', (target) => {
     await admin.memories.create({ content: `${tenantId} company handbook `.repeat(200), scope: 'customer', documentType: 'document' });
     await admin.memories.create({ content: `${tenantId} retried`, scope: 'customer' }, { idempotencyKey: 'once' });
     await admin.keys.create({ role: 'member', userId: 'ann' });
+    await admin.tenants.setProviderKey(tenantId, { apiKey: `sk-${tenantId}-provider-key-0123456789` });
     await admin.search({ query: 'tea' });
     const thread = await ann.conversations.create({ title: 'tea' });
     await ann.conversations.addMessages(thread.id, [{ role: 'user', content: `${tenantId} ann asks about tea` }]);
@@ -52,6 +59,7 @@ describeEachStore('offboarding and erasure', (target) => {
       'memory_history',
       'users',
       'tenant_api_keys',
+      'tenant_provider_keys',
       'idempotency_records',
       'audit_log',
       'usage_daily',
@@ -64,7 +72,7 @@ describeEachStore('offboarding and erasure', (target) => {
 
     const report = await strata.tenants.offboard('leaving');
     expect(report).toMatchObject({ tenantId: 'leaving', status: 'deleted', keysRevoked: 2 });
-    expect(report.deleted).toMatchObject({ memories: before.memories, users: 1, tenants: 1 });
+    expect(report.deleted).toMatchObject({ memories: before.memories, users: 1, tenants: 1, tenant_provider_keys: 1 });
     const after = await rowsPerTable(database, 'leaving');
     expect(
       Object.values(after).every((count) => count === 0),

@@ -16,7 +16,7 @@ export interface HttpResponse<T = unknown> {
 
 /** What one raw request sends. */
 export interface HttpRequest {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   /** An API key secret, sent as `Authorization: Bearer …`. */
   key?: string;

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ApiKey, Memory, Page, SearchHit, StrataErrorCode, Tenant, User } from '../../src/index.ts';
+import type { ApiKey, Memory, Page, ProviderKeyStatus, SearchHit, StrataErrorCode, Tenant, User } from '../../src/index.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { comparableProblem, expectProblem, type HttpRequest, type HttpResponse, randomMemoryId, send } from './http-helpers.ts';
@@ -9,7 +10,7 @@ import { comparableProblem, expectProblem, type HttpRequest, type HttpResponse, 
 // rules (src/features/*/*-api.ts, src/core/scope.ts, narrow() in src/server/auth.ts):
 // - tenants and maintenance belong to the operator (and tenants also to client admins); any
 //   caller inside a tenant is refused, even the operator acting in one (it acts as that
-//   tenant's admin);
+//   tenant's admin) — but a tenant's admin sets and deletes its own provider key;
 // - users and keys are managed by admins; members, readers and user keys are refused;
 // - readers never write; a user-scoped write needs a user; a tenant-scoped call without a
 //   tenant (operator or client admin key with no `strata-tenant`) is `invalid_input`;
@@ -137,6 +138,26 @@ const operationsUnderTest: OperationUnderTest[] = [
     sameAsRandomId: () => {
       const randomId = `no-such-tenant-${randomMemoryId()}`;
       return { request: { path: `/v1/tenants/${randomId}` }, namedId: otherTenant, randomId };
+    },
+  },
+  {
+    name: 'tenants.setProviderKey (own client tenant)',
+    request: ({ slug }) => ({
+      method: 'PUT',
+      path: `/v1/tenants/${ownTenant}/provider-key`,
+      json: { apiKey: `sk-matrix-provider-${slug}-0123456789` },
+    }),
+    check: (status: ProviderKeyStatus, { slug }) =>
+      expect(status).toMatchObject({ tenantId: ownTenant, configured: true, keyHint: `${slug}-0123456789`.slice(-4) }),
+  },
+  {
+    name: "tenants.deleteProviderKey (another client's tenant)",
+    request: () => ({ method: 'DELETE', path: `/v1/tenants/${otherTenant}/provider-key` }),
+    check: (status: ProviderKeyStatus) =>
+      expect(status).toEqual({ tenantId: otherTenant, configured: false, keyHint: null, updatedAt: null }),
+    sameAsRandomId: () => {
+      const randomId = `no-such-tenant-${randomMemoryId()}`;
+      return { request: { method: 'DELETE', path: `/v1/tenants/${randomId}/provider-key` }, namedId: otherTenant, randomId };
     },
   },
   {
@@ -272,6 +293,9 @@ const expectations: Record<string, Expected[]> = {
   'tenants.list': [200, 200, F, F, F, F, F, F, F, F, F],
   'tenants.get (own client tenant)': [200, 200, F, F, F, F, F, F, F, F, F],
   "tenants.get (another client's tenant)": [200, N, F, F, F, F, F, F, F, F, F],
+  // A tenant's own admin may set its provider key (tenants.configure); inside another tenant, it is not found.
+  'tenants.setProviderKey (own client tenant)': [200, 200, 200, F, F, F, F, 200, 200, N, 200],
+  "tenants.deleteProviderKey (another client's tenant)": [200, N, N, F, F, F, F, N, N, N, N],
   'users.create': [I, I, 201, F, F, F, F, 201, 201, N, 201],
   'users.list': [I, I, 200, F, F, F, F, 200, 200, N, 200],
   'keys.create (tenant key)': [201, 201, 201, F, F, F, F, 201, 201, F, 201],
@@ -326,7 +350,11 @@ describeEachStore('API key matrix over HTTP', (target) => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer(target, { inject: true });
+    server = await startTestServer(target, {
+      inject: true,
+      // Provider keys need a master key and an LLM base URL; nothing here calls the LLM.
+      store: { llm: { baseUrl: 'http://127.0.0.1:9/v1', model: 'matrix-model' }, masterKey: randomBytes(32).toString('hex') },
+    });
     const operator = server.client;
     await operator.tenants.create({ id: ownTenant, clientId: ownClient });
     await operator.tenants.create({ id: otherTenant, clientId: otherClient });

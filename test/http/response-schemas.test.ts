@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { httpOperations as operations } from '../../src/api/registry.ts';
 import { createStrataClient, type StrataClient } from '../../src/client/index.ts';
@@ -12,7 +13,14 @@ describeEachStore('response schemas', (target) => {
   let operator: StrataClient;
   const seen = new Set<string>();
   beforeAll(async () => {
-    server = await startTestServer(target, { store: { vectorIndexThreshold: 3 } });
+    server = await startTestServer(target, {
+      store: {
+        vectorIndexThreshold: 3,
+        // tenants.setProviderKey needs a master key and an LLM base URL (never called here).
+        llm: { baseUrl: 'http://127.0.0.1:9/v1', model: 'schema-model' },
+        masterKey: randomBytes(32).toString('base64'),
+      },
+    });
     operator = createStrataClient({ baseUrl: server.url, apiKey: server.adminKey, fetch: schemaCheckingFetch(seen) });
   });
   afterAll(() => server.close());
@@ -21,7 +29,9 @@ describeEachStore('response schemas', (target) => {
     await operator.tenants.create({ id: 'acme', name: 'Acme' });
     await operator.tenants.list();
     await operator.tenants.get('acme');
-    await operator.tenants.update('acme', { settings: { tier: 'gold' } });
+    await operator.tenants.update('acme', { settings: { tier: 'gold', extraction: { policy: 'full', model: 'schema-model' } } });
+    await operator.tenants.setProviderKey('acme', { apiKey: 'sk-acme-schema-key-0123456789' });
+    await operator.tenants.deleteProviderKey('acme');
     const acme = operator.as({ tenantId: 'acme' });
     await acme.users.create({ id: 'john' });
     await acme.users.list();

@@ -6,6 +6,7 @@ import { webhookEgressMigration } from './005-webhook-egress.ts';
 import { userCountMigration } from './006-user-count.ts';
 import { idempotencyOwnerMigration } from './007-idempotency-owner.ts';
 import { conversationsMigration } from './008-conversations.ts';
+import { tenantProviderKeysMigration } from './009-tenant-provider-keys.ts';
 
 /** One schema change. Versions only ever grow; an applied migration is never edited. */
 export interface Migration {
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'user-count', sql: userCountMigration },
   { version: 7, name: 'idempotency-owner', sql: idempotencyOwnerMigration },
   { version: 8, name: 'conversations', sql: conversationsMigration },
+  { version: 9, name: 'tenant-provider-keys', sql: tenantProviderKeysMigration },
 ];

@@ -37,6 +37,8 @@ export const tenantTableDisposition: Readonly<Record<string, string>> = {
   webhook_deliveries: "skipped: the old tenant's outbox (payloads may hold content), not to be replayed",
   idempotency_records: "skipped: replay records of the old tenant's requests, meaningless to a new one",
   tenant_vector_indexes: 'skipped: derived; the import builds an index when the new tenant is large enough',
+  tenant_provider_keys:
+    "skipped: a secret, never exported even sealed (sealed under this deployment's master key and bound to this tenant, it would not open elsewhere); the new tenant's admin sets its key again",
 };
 
 /** The record types an import writes into the new tenant; the others are kept in the file only. */

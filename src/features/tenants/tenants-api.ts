@@ -14,6 +14,8 @@ import { decodeCursor, encodeCursor } from '../../kernel/cursor.ts';
 import { type Engine, inSession } from '../../kernel/engine.ts';
 import { enqueueEvent } from '../../kernel/events.ts';
 import { noteTargets, recordInTransaction } from '../../kernel/govern.ts';
+import { createProviderKeysApi, type ProviderKeysApi } from './provider-keys-api.ts';
+import { assertModelAllowed } from './tenant-models.ts';
 import { type TenantRow, tenantColumns, toTenant } from './tenant-rows.ts';
 import { createTenantSchema, updateTenantSchema } from './tenants-schemas.ts';
 
@@ -25,6 +27,11 @@ export interface CreateTenantInput {
   name?: string;
   /** A plan preset (`starter`, `professional`, `enterprise`) or any other name for a custom plan. Default: the store's `defaultPlan`. */
   plan?: string;
+  /**
+   * Free-form JSON, but for `features` (plan feature flags) and `extraction`: `{ policy?: 'off' |
+   * 'add-only' | 'full', model?: string }`, the model one of the deployment's allowed models
+   * (`forbidden` otherwise); another key inside `extraction` is `invalid_input` naming it.
+   */
   settings?: Tenant['settings'];
   /** The tenant's own limits over its plan's. */
   limits?: LimitOverrides;
@@ -35,6 +42,7 @@ export interface UpdateTenantInput {
   name?: string | null;
   /** Upgrade or downgrade: the new plan's preset applies from the next call. */
   plan?: string;
+  /** Merged key by key (null removes a key); `extraction` is checked as on create and replaced whole. */
   settings?: Tenant['settings'];
   /** Merged limit by limit; null drops the tenant's own value (back to the plan's). */
   limits?: LimitOverrides;
@@ -52,8 +60,11 @@ export interface TenantDeletionReport {
   keysRevoked: number;
 }
 
-/** Tenant administration: the operator, or a client admin for its own client's tenants. */
-export interface TenantsApi {
+/**
+ * Tenant administration: the operator, or a client admin for its own client's tenants; a
+ * tenant's own admin also sets and deletes its provider key.
+ */
+export interface TenantsApi extends ProviderKeysApi {
   create(input: CreateTenantInput): Promise<Tenant>;
   get(id: string): Promise<Tenant>;
   list(query?: { limit?: number; cursor?: string; clientId?: string }): Promise<Page<Tenant>>;
@@ -135,6 +146,7 @@ export function createTenantsApi(engine: Engine, bound: CallerContext | undefine
   return {
     async create(input) {
       const parsed = parseInput(createTenantSchema, input);
+      assertModelAllowed(engine, parsed.settings?.extraction?.model);
       const identity = administrator();
       const clientId = parsed.clientId ?? identity.clientId;
       if (identity.role === 'client_admin' && clientId !== identity.clientId) {
@@ -201,6 +213,7 @@ export function createTenantsApi(engine: Engine, bound: CallerContext | undefine
     async update(id, patch) {
       const tenantId = parseOpaqueId('id', id);
       const parsed = parseInput(updateTenantSchema, patch);
+      assertModelAllowed(engine, parsed.settings?.extraction?.model ?? undefined);
       const identity = administrator();
       const row = await inSession(engine, identity, async (db) => {
         const current = await visibleTenant(db, identity, tenantId, 'FOR UPDATE');
@@ -249,6 +262,7 @@ export function createTenantsApi(engine: Engine, bound: CallerContext | undefine
 
     delete: (id) => offboard(id),
     offboard: (id) => offboard(id),
+    ...createProviderKeysApi(engine, bound),
   };
 }
 

@@ -2,7 +2,13 @@ import { pageOf, tenantSchema } from '../../core/entities.ts';
 import { defineOperations } from '../../core/operation.ts';
 import { body, idParam, query, route } from '../../core/operation-arguments.ts';
 import { pageSchema } from '../../core/schemas.ts';
-import { createTenantSchema, tenantDeletionSchema, updateTenantSchema } from './tenants-schemas.ts';
+import {
+  createTenantSchema,
+  providerKeyInputSchema,
+  providerKeyStatusSchema,
+  tenantDeletionSchema,
+  updateTenantSchema,
+} from './tenants-schemas.ts';
 
 /** The tenants operations. */
 export const tenantsOperations = defineOperations(
@@ -34,6 +40,18 @@ export const tenantsOperations = defineOperations(
       http: route('POST', '/v1/tenants/{id}/offboard', [idParam()]),
       response: tenantDeletionSchema,
       telemetryName: 'delete_memory_store',
+    },
+    setProviderKey: {
+      summary: "Set the tenant's own API key for the deployment's LLM server (stored sealed; never returned)",
+      http: route('PUT', '/v1/tenants/{id}/provider-key', [idParam(), body], { body: providerKeyInputSchema }),
+      response: providerKeyStatusSchema,
+      permission: 'tenants.configure',
+    },
+    deleteProviderKey: {
+      summary: "Delete the tenant's own provider key (extraction goes back to the deployment's key)",
+      http: route('DELETE', '/v1/tenants/{id}/provider-key', [idParam()]),
+      response: providerKeyStatusSchema,
+      permission: 'tenants.configure',
     },
   },
 );
