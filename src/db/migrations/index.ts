@@ -5,6 +5,7 @@ import { webhooksMigration } from './004-webhooks.ts';
 import { webhookEgressMigration } from './005-webhook-egress.ts';
 import { userCountMigration } from './006-user-count.ts';
 import { idempotencyOwnerMigration } from './007-idempotency-owner.ts';
+import { llmTokensMigration } from './010-llm-tokens.ts';
 
 /** One schema change. Versions only ever grow; an applied migration is never edited. */
 export interface Migration {
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: 'webhook-egress', sql: webhookEgressMigration },
   { version: 6, name: 'user-count', sql: userCountMigration },
   { version: 7, name: 'idempotency-owner', sql: idempotencyOwnerMigration },
+  { version: 10, name: 'llm-tokens', sql: llmTokensMigration },
 ];
