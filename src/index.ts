@@ -74,4 +74,4 @@ export type { MaxTokensParameter } from './models/openai-chat-wire.ts';
 export { createOpenAIEmbedder, type OpenAIEmbedderOptions } from './models/openai-embedder.ts';
 export type { StrataOptions } from './options.ts';
 export { createTelemetry, type TelemetryOptions } from './telemetry/telemetry.ts';
-export type { OperationCall, Telemetry } from './telemetry/types.ts';
+export type { ChatCall, ChatCallMessage, ChatOutcome, OperationCall, Telemetry } from './telemetry/types.ts';

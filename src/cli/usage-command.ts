@@ -3,7 +3,7 @@ import { compact, stringOption } from './args.ts';
 import type { CommandDefinition } from './command.ts';
 import { formatTable } from './output.ts';
 
-/** `strata usage`: a tenant's metered usage by day and operation, with a bar chart of calls. */
+/** `strata usage`: a tenant's metered usage (calls, embedding and LLM input/output tokens) by day and operation, with a bar chart of calls. */
 export const usageCommands: CommandDefinition[] = [
   {
     path: ['usage'],
@@ -65,13 +65,14 @@ export function formatBytes(bytes: number | null): string {
 function formatUsage(report: UsageReport): string {
   const peak = Math.max(0, ...report.byDay.map((day) => day.calls));
   const days = formatTable(
-    ['DAY', 'CALLS', 'ERRORS', 'EMB TOKENS', 'LLM TOKENS', 'MEMORIES', 'STORAGE', 'COST', 'CALLS PER DAY'],
+    ['DAY', 'CALLS', 'ERRORS', 'EMB TOKENS', 'LLM IN', 'LLM OUT', 'MEMORIES', 'STORAGE', 'COST', 'CALLS PER DAY'],
     report.byDay.map((day) => [
       day.day,
       count(day.calls),
       count(day.errors),
       count(day.embeddingTokens),
-      count(day.llmTokens),
+      count(day.llmInputTokens),
+      count(day.llmOutputTokens),
       day.memories === null ? '-' : count(day.memories),
       formatBytes(day.storageBytes),
       money(day.estimatedCost),
@@ -79,12 +80,14 @@ function formatUsage(report: UsageReport): string {
     ]),
   );
   const operations = formatTable(
-    ['OPERATION', 'CALLS', 'ERRORS', 'TOKENS', 'COST'],
+    ['OPERATION', 'CALLS', 'ERRORS', 'EMB TOKENS', 'LLM IN', 'LLM OUT', 'COST'],
     report.byOperation.map((row) => [
       row.operation,
       count(row.calls),
       count(row.errors),
-      count(row.embeddingTokens + row.llmTokens),
+      count(row.embeddingTokens),
+      count(row.llmInputTokens),
+      count(row.llmOutputTokens),
       money(row.estimatedCost),
     ]),
   );
@@ -96,7 +99,7 @@ function formatUsage(report: UsageReport): string {
     days,
     '',
     `totals: ${count(totals.calls)} calls, ${count(totals.errors)} errors, ${count(totals.embeddingTokens)} embedding tokens, ` +
-      `${count(totals.llmTokens)} LLM tokens, estimated cost ${money(totals.estimatedCost)}`,
+      `${count(totals.llmInputTokens)} LLM input and ${count(totals.llmOutputTokens)} LLM output tokens, estimated cost ${money(totals.estimatedCost)}`,
     `now: ${count(current.memories)} memories, ${formatBytes(current.storageBytes)}, ${count(current.users)} users`,
   ];
   if (totals.unpricedModels.length > 0) lines.push(`not priced (no entry in the price table): ${totals.unpricedModels.join(', ')}`);

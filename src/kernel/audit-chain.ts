@@ -64,14 +64,52 @@ const callParams = (entry: AuditEntry, day: string | null, calls: number, tokens
   tokens,
 ];
 
-/** What appending a tenant entry also counted: the tenant's calls today and this month, and tokens this month, after this call. */
-export interface MeterReading {
-  dayCalls: number;
+/**
+ * A tenant's month on its meter row: API calls, tokens (embedding and LLM: what
+ * `tokensPerMonth` counts), and the LLM share of those tokens with its estimated cost.
+ */
+export interface MonthReading {
   monthCalls: number;
   monthTokens: number;
+  monthLlmInputTokens: number;
+  monthLlmOutputTokens: number;
+  /** The LLM tokens' estimated cost, at the prices in force when each call was recorded. */
+  monthLlmCost: number;
 }
 
-/** Usage one tenant operation adds to the meter and to the daily breakdown. */
+/** What appending a tenant entry also counted: the tenant's calls today, and its month, after this call. */
+export interface MeterReading extends MonthReading {
+  dayCalls: number;
+}
+
+/** The month's counters as `strata_record_call` and `strata_record_model_usage` return them. */
+export interface MonthRow {
+  month_calls: string;
+  month_tokens: string;
+  month_llm_input_tokens: string;
+  month_llm_output_tokens: string;
+  month_llm_cost: number;
+}
+
+/** The columns of a {@link MonthRow}, cast so that bigints come back exact as text. */
+export const monthColumns =
+  'month_calls::text, month_tokens::text, month_llm_input_tokens::text, month_llm_output_tokens::text, month_llm_cost';
+
+/** A {@link MonthRow} as numbers. */
+export function toMonthReading(row: MonthRow): MonthReading {
+  return {
+    monthCalls: Number(row.month_calls),
+    monthTokens: Number(row.month_tokens),
+    monthLlmInputTokens: Number(row.month_llm_input_tokens),
+    monthLlmOutputTokens: Number(row.month_llm_output_tokens),
+    monthLlmCost: Number(row.month_llm_cost),
+  };
+}
+
+/**
+ * Usage one tenant operation adds to the meter and to the daily breakdown. LLM tokens are not
+ * here: they are recorded per model call, with their input/output split, by `recordModelUsage`.
+ */
 export interface MeterDelta {
   day: string;
   operation: string;
@@ -79,7 +117,6 @@ export interface MeterDelta {
   calls: number;
   errors: number;
   embeddingTokens: number;
-  llmTokens: number;
 }
 
 /**
@@ -90,26 +127,19 @@ export interface MeterDelta {
  * write the log or a head any other way. `not_found` when the tenant is gone.
  */
 export async function appendTenantEntry(db: Queryable, entry: AuditEntry & { tenantId: string }, delta: MeterDelta): Promise<MeterReading> {
-  const result = await db.query<{ day_calls: string; month_calls: string; month_tokens: string }>(
+  const result = await db.query<MonthRow & { day_calls: string }>(
     `WITH head AS (SELECT * FROM ${recordCall}), metered AS (
-       INSERT INTO usage_daily (tenant_id, day, operation, model, calls, errors, embedding_tokens, llm_tokens)
-       SELECT $1, $13::date, $8, $16, $14, $17, $18, $19 FROM head
+       INSERT INTO usage_daily (tenant_id, day, operation, model, calls, errors, embedding_tokens)
+       SELECT $1, $13::date, $8, $16, $14, $17, $18 FROM head
        ON CONFLICT (tenant_id, day, operation, model) DO UPDATE SET calls = usage_daily.calls + EXCLUDED.calls,
-         errors = usage_daily.errors + EXCLUDED.errors, embedding_tokens = usage_daily.embedding_tokens + EXCLUDED.embedding_tokens,
-         llm_tokens = usage_daily.llm_tokens + EXCLUDED.llm_tokens
+         errors = usage_daily.errors + EXCLUDED.errors, embedding_tokens = usage_daily.embedding_tokens + EXCLUDED.embedding_tokens
      )
-     SELECT day_calls::text, month_calls::text, month_tokens::text FROM head`,
-    [
-      ...callParams(entry, delta.day, delta.calls, delta.embeddingTokens + delta.llmTokens),
-      delta.model,
-      delta.errors,
-      delta.embeddingTokens,
-      delta.llmTokens,
-    ],
+     SELECT day_calls::text, ${monthColumns} FROM head`,
+    [...callParams(entry, delta.day, delta.calls, delta.embeddingTokens), delta.model, delta.errors, delta.embeddingTokens],
   );
   const row = result.rows[0];
   if (row === undefined) throw notFound('tenant', entry.tenantId);
-  return { dayCalls: Number(row.day_calls), monthCalls: Number(row.month_calls), monthTokens: Number(row.month_tokens) };
+  return { dayCalls: Number(row.day_calls), ...toMonthReading(row) };
 }
 
 /** Appends `entry` to the platform chain (operator and client-admin actions, offboarding tombstones). */

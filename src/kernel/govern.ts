@@ -8,9 +8,9 @@ import type { Identity } from '../core/scope.ts';
 import type { Queryable } from '../db/database.ts';
 import type { EmbeddingProvider } from '../models/embedding-provider.ts';
 import { type AuditEntry, appendPlatformEntry, appendTenantEntry, type MeterReading } from './audit-chain.ts';
+import { noticeBudget } from './budget.ts';
 import { type CallerContext, currentIdentity } from './caller.ts';
 import type { Engine } from './engine.ts';
-import { estimateCost } from './prices.ts';
 import { notifyOnce } from './quota.ts';
 import { limitExceeded, rateLimited } from './rate-limiter.ts';
 
@@ -204,11 +204,11 @@ export async function recordInTransaction(
         calls: 1,
         errors: 0,
         embeddingTokens: op.embeddingTokens,
-        llmTokens: 0,
       },
     );
-    checkPeriodQuotas(tenantId, reading, limits, now);
-    await noticeBudget(engine, db, tenantId, reading, op.embeddingTokens, limits, now);
+    checkPeriodQuotas(tenantId, reading, op.embeddingTokens, limits, now);
+    const before = { ...reading, monthCalls: reading.monthCalls - 1, monthTokens: reading.monthTokens - op.embeddingTokens };
+    await noticeBudget(engine, db, tenantId, { before, after: reading }, limits, now);
   }
   // The caller marks the operation recorded once the transaction commits.
   return () => {
@@ -222,41 +222,26 @@ export function releaseClaim(engine: Engine): void {
   if (op !== undefined && !op.recorded) op.claimed = false;
 }
 
-function checkPeriodQuotas(tenantId: string, reading: MeterReading, limits: Limits | undefined, now: Date): void {
+/**
+ * The exact per-period checks, on the counts the meter update returned. `tokensPerMonth` refuses
+ * only a call that adds tokens: LLM calls admitted under the limit may have left the month above
+ * it (see `recordModelUsage`), and that must not lock the tenant out of calls that use none.
+ */
+function checkPeriodQuotas(tenantId: string, reading: MeterReading, tokensAdded: number, limits: Limits | undefined, now: Date): void {
   const calls = limits?.apiCallsPerDay ?? null;
   if (calls !== null && reading.dayCalls > calls) {
     throw rateLimited(tenantId, 'apiCallsPerDay', reading.dayCalls - 1, calls, dayOf(now).secondsLeft);
   }
   const tokens = limits?.tokensPerMonth ?? null;
-  if (tokens !== null && reading.monthTokens > tokens) throw limitExceeded(tenantId, 'tokensPerMonth', reading.monthTokens, tokens);
-}
-
-/**
- * Queues `budget.exceeded` (once a month) when this call takes the month's estimated cost past
- * the tenant's `monthlyBudget`: the month's calls and tokens priced at the store's embedding
- * model. Only the crossing call costs a statement; calls after it do not.
- */
-async function noticeBudget(
-  engine: Engine,
-  db: Queryable,
-  tenantId: string,
-  reading: MeterReading,
-  tokens: number,
-  limits: Limits | undefined,
-  now: Date,
-) {
-  const budget = limits?.monthlyBudget ?? null;
-  if (budget === null) return;
-  const costOf = (calls: number, embeddingTokens: number) =>
-    estimateCost([{ model: engine.embedder.model, calls, embeddingTokens, llmTokens: 0 }], engine.prices).cost;
-  const cost = costOf(reading.monthCalls, reading.monthTokens);
-  if (cost <= budget || costOf(reading.monthCalls - 1, reading.monthTokens - tokens) > budget) return;
-  await notifyOnce(db, tenantId, 'budget.exceeded', 'monthlyBudget', now, { current: cost, maximum: budget });
+  if (tokens !== null && tokensAdded > 0 && reading.monthTokens > tokens) {
+    throw limitExceeded(tenantId, 'tokensPerMonth', reading.monthTokens, tokens);
+  }
 }
 
 /**
  * Refuses early, before any work, a call the meter already shows over a per-period quota
- * (the exact check still runs when the call is recorded).
+ * (the exact check still runs when the call is recorded). For `tokensPerMonth`, only a call
+ * that has already embedded something is refused here: one that adds no tokens never is.
  */
 export function refuseOverQuota(
   engine: Engine,
@@ -273,7 +258,7 @@ export function refuseOverQuota(
   }
   const month = `${day.slice(0, 7)}-01`;
   const used = meter.month === month ? meter.monthTokens : 0;
-  if (limits.tokensPerMonth !== null && used + op.embeddingTokens > limits.tokensPerMonth) {
+  if (limits.tokensPerMonth !== null && op.embeddingTokens > 0 && used + op.embeddingTokens > limits.tokensPerMonth) {
     throw limitExceeded(tenantId, 'tokensPerMonth', used + op.embeddingTokens, limits.tokensPerMonth);
   }
 }
@@ -304,7 +289,6 @@ async function recordFailure(engine: Engine, op: OperationState, error: unknown)
             calls: 0,
             errors: 1,
             embeddingTokens: 0,
-            llmTokens: 0,
           },
         );
       },

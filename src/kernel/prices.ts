@@ -101,29 +101,65 @@ export interface UsageRow {
   model: string;
   calls: number;
   embeddingTokens: number;
-  llmTokens: number;
+  /** Prompt tokens sent to an LLM, at `llmInputPer1kTokens`. */
+  llmInputTokens?: number;
+  /** Tokens an LLM generated, at `llmOutputPer1kTokens`. */
+  llmOutputTokens?: number;
+  /**
+   * LLM tokens without an input/output split (rows from before the meter split them), priced
+   * at the higher of the two rates. Read only when neither split figure is given, so a row
+   * that carries all three (a usage report's, whose `llmTokens` is their sum) is not counted twice.
+   */
+  llmTokens?: number;
 }
 
 /**
- * The estimated cost of `rows` under `table`. LLM tokens are metered without an input/output
- * split, so they are priced at the higher of the two rates: the estimate errs high, never low.
- * The offline `strata-hash-*` embedders are free. A model missing from the table adds nothing; `unpricedModels` names those that had tokens.
+ * The estimated cost of `rows` under `table`: API calls, embedding tokens, and LLM input and
+ * output tokens each at their own rate. A row with only an unsplit `llmTokens` is priced at
+ * the higher LLM rate, so that estimate errs high, never low. The offline `strata-hash-*`
+ * embedders are free. A model missing from the table adds nothing; `unpricedModels` names
+ * those that had tokens.
  */
 export function estimateCost(rows: readonly UsageRow[], table: PriceTable): { cost: number; unpricedModels: string[] } {
   let cost = 0;
   const unpriced = new Set<string>();
   for (const row of rows) {
     cost += (row.calls / 1000) * (table.apiCallsPer1k ?? 0);
-    if (row.embeddingTokens === 0 && row.llmTokens === 0) continue;
-    const model = table.models[row.model] ?? (row.model.startsWith(localModelPrefix) ? {} : undefined);
-    if (model === undefined) {
-      unpriced.add(row.model);
-      continue;
-    }
-    const llmRate = Math.max(model.llmInputPer1kTokens ?? 0, model.llmOutputPer1kTokens ?? 0);
-    cost += (row.embeddingTokens / 1000) * (model.embeddingPer1kTokens ?? 0) + (row.llmTokens / 1000) * llmRate;
+    const split = row.llmInputTokens !== undefined || row.llmOutputTokens !== undefined;
+    const tokens = {
+      embedding: row.embeddingTokens,
+      input: row.llmInputTokens ?? 0,
+      output: row.llmOutputTokens ?? 0,
+      unsplit: split ? 0 : (row.llmTokens ?? 0),
+    };
+    if (tokens.embedding === 0 && tokens.input === 0 && tokens.output === 0 && tokens.unsplit === 0) continue;
+    const tokenCost = modelTokensCost(table, row.model, tokens);
+    if (tokenCost === undefined) unpriced.add(row.model);
+    else cost += tokenCost;
   }
   return { cost: roundMoney(cost), unpricedModels: [...unpriced].sort() };
+}
+
+/**
+ * What `model`'s tokens cost under `table`, unrounded: embedding, LLM input and output tokens
+ * at their own rates, `unsplit` LLM tokens at the higher LLM rate. `undefined` when the table
+ * has no entry for the model (the offline `strata-hash-*` embedders cost 0).
+ */
+export function modelTokensCost(
+  table: PriceTable,
+  model: string,
+  tokens: { embedding?: number; input?: number; output?: number; unsplit?: number },
+): number | undefined {
+  const price = table.models[model] ?? (model.startsWith(localModelPrefix) ? {} : undefined);
+  if (price === undefined) return undefined;
+  const inputRate = price.llmInputPer1kTokens ?? 0;
+  const outputRate = price.llmOutputPer1kTokens ?? 0;
+  return (
+    ((tokens.embedding ?? 0) / 1000) * (price.embeddingPer1kTokens ?? 0) +
+    ((tokens.input ?? 0) / 1000) * inputRate +
+    ((tokens.output ?? 0) / 1000) * outputRate +
+    ((tokens.unsplit ?? 0) / 1000) * Math.max(inputRate, outputRate)
+  );
 }
 
 /** Rounds to a millionth of the currency unit, so sums print without float noise. */

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { bar, sparkline } from '../../src/cli/usage-command.ts';
 import { openPgliteDatabase } from '../../src/db/pglite-database.ts';
-import { createStrata, type UsageReport } from '../../src/index.ts';
+import { createStrata, defaultPriceTable, type UsageReport } from '../../src/index.ts';
+import { recordModelUsage } from '../../src/kernel/model-usage.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';
 import { storeTargets } from '../support/stores.ts';
 
@@ -41,6 +42,20 @@ describe('strata usage and strata audit (local store)', () => {
     } finally {
       await strata.close();
     }
+    // A background job's LLM call, metered as the extraction worker does.
+    const database = await openPgliteDatabase({ dataDir, appRole: 'strata_app', statementTimeoutMs: 30_000 });
+    const pricing = { prices: defaultPriceTable, embedder: { model: 'strata-hash' } };
+    await database.withSession({ role: 'system', tenantId: 'acme', clientId: 'default' }, (db) =>
+      recordModelUsage(
+        pricing,
+        db,
+        'acme',
+        { operation: 'extraction', model: 'gpt-4o-mini', inputTokens: 1234, outputTokens: 56 },
+        undefined,
+        new Date(),
+      ),
+    );
+    await database.close();
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -57,6 +72,17 @@ describe('strata usage and strata audit (local store)', () => {
     const report = JSON.parse(json.stdout) as UsageReport;
     expect(report).toMatchObject({ tenantId: 'acme', from: '2026-01-01', to: '2026-01-03', totals: { calls: 0 } });
     expect(report.byDay).toHaveLength(3);
+  });
+
+  it('shows LLM input and output tokens by day, by operation and in the totals', async () => {
+    const run = await local(['usage', '--tenant', 'acme']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/DAY +CALLS +ERRORS +EMB TOKENS +LLM IN +LLM OUT +MEMORIES/);
+    expect(run.stdout).toMatch(/OPERATION +CALLS +ERRORS +EMB TOKENS +LLM IN +LLM OUT +COST/);
+    expect(run.stdout).toMatch(/extraction +0 +0 +0 +1,234 +56 +\$0\.000219/);
+    expect(run.stdout).toMatch(/1,234 LLM input and 56 LLM output tokens, estimated cost \$0\.000219/);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(run.stdout).toMatch(new RegExp(`${today} +\\d+ +0 +\\d+ +1,234 +56 `));
   });
 
   it('reports a bad date or a price table problem with the field named', async () => {

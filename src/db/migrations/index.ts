@@ -7,6 +7,7 @@ import { userCountMigration } from './006-user-count.ts';
 import { idempotencyOwnerMigration } from './007-idempotency-owner.ts';
 import { conversationsMigration } from './008-conversations.ts';
 import { tenantProviderKeysMigration } from './009-tenant-provider-keys.ts';
+import { llmTokensMigration } from './010-llm-tokens.ts';
 
 /** One schema change. Versions only ever grow; an applied migration is never edited. */
 export interface Migration {
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'idempotency-owner', sql: idempotencyOwnerMigration },
   { version: 8, name: 'conversations', sql: conversationsMigration },
   { version: 9, name: 'tenant-provider-keys', sql: tenantProviderKeysMigration },
+  { version: 10, name: 'llm-tokens', sql: llmTokensMigration },
 ];

@@ -30,7 +30,6 @@ const delta = (action: string) => ({
   calls: 1,
   errors: 0,
   embeddingTokens: 0,
-  llmTokens: 0,
 });
 
 /** Appends entries to a tenant's chain directly, as the governed wrapper does. */

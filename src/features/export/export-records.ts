@@ -205,7 +205,7 @@ export const exportSections: readonly ExportSection[] = [
   {
     type: 'usage_daily',
     table: 'usage_daily',
-    columns: 'day::text AS day, operation, model, calls, errors, embedding_tokens, llm_tokens',
+    columns: 'day::text AS day, operation, model, calls, errors, embedding_tokens, llm_input_tokens, llm_output_tokens',
     keys: [
       { column: 'day', type: 'date' },
       { column: 'operation', type: 'text' },
@@ -219,7 +219,8 @@ export const exportSections: readonly ExportSection[] = [
       calls: count(row.calls),
       errors: count(row.errors),
       embeddingTokens: count(row.embedding_tokens),
-      llmTokens: count(row.llm_tokens),
+      llmInputTokens: count(row.llm_input_tokens),
+      llmOutputTokens: count(row.llm_output_tokens),
     }),
   },
   {

@@ -111,16 +111,24 @@ export const exportRecordSchema = z.discriminatedUnion('type', [
     memoryId: uuidText.nullable(),
     createdAt: isoTimestamp,
   }),
-  z.strictObject({
-    type: z.literal('usage_daily'),
-    day: daySchema,
-    operation: z.string().min(1).max(100),
-    model: z.string().max(255),
-    calls: exportCount,
-    errors: exportCount,
-    embeddingTokens: exportCount,
-    llmTokens: exportCount,
-  }),
+  z
+    .strictObject({
+      type: z.literal('usage_daily'),
+      day: daySchema,
+      operation: z.string().min(1).max(100),
+      model: z.string().max(255),
+      calls: exportCount,
+      errors: exportCount,
+      embeddingTokens: exportCount,
+      llmInputTokens: exportCount.optional(),
+      llmOutputTokens: exportCount.optional(),
+      // Files written before LLM tokens were split carry this one figure instead (imported as input).
+      llmTokens: exportCount.optional(),
+    })
+    .refine((record) => record.llmTokens === undefined || (record.llmInputTokens === undefined && record.llmOutputTokens === undefined), {
+      message: 'llmTokens (an older file) cannot be given with llmInputTokens or llmOutputTokens',
+      path: ['llmTokens'],
+    }),
   z.strictObject({ type: z.literal('storage_daily'), day: daySchema, memories: exportCount, bytes: exportCount }),
   z.strictObject({
     type: z.literal('notice'),

@@ -160,7 +160,9 @@ export async function insertImportedUsageRows(
       ['calls', 'int8', usage.map((row) => row.calls)],
       ['errors', 'int8', usage.map((row) => row.errors)],
       ['embedding_tokens', 'int8', usage.map((row) => row.embeddingTokens)],
-      ['llm_tokens', 'int8', usage.map((row) => row.llmTokens)],
+      // A file from before the input/output split has one LLM figure: it counts as input.
+      ['llm_input_tokens', 'int8', usage.map((row) => row.llmInputTokens ?? row.llmTokens ?? 0)],
+      ['llm_output_tokens', 'int8', usage.map((row) => row.llmOutputTokens ?? 0)],
     ],
     'ON CONFLICT DO NOTHING',
   );

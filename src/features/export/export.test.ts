@@ -11,7 +11,8 @@ import {
 } from '../../../test/support/export-helpers.ts';
 import { describeEachStore, openRawDatabase } from '../../../test/support/stores.ts';
 import { tenantTablesChildrenFirst } from '../../db/tenant-tables.ts';
-import { type ExportProgress, type Strata, StrataError } from '../../index.ts';
+import { createStrata, defaultPriceTable, type ExportProgress, type Strata, StrataError } from '../../index.ts';
+import { recordModelUsage } from '../../kernel/model-usage.ts';
 import { tenantTableDisposition } from './export-records.ts';
 
 describeEachStore('tenant export and import', (target) => {
@@ -204,4 +205,52 @@ describeEachStore('tenant export of a large tenant', (target) => {
     expect(concurrent[0]).toBeGreaterThan(5_000);
     expect(concurrent[1].hits.length).toBeGreaterThan(0);
   }, 300_000);
+});
+
+describeEachStore('tenant export of LLM usage', (target) => {
+  let strata: Strata;
+  let handle: ExportHandle;
+  beforeAll(async () => {
+    const database = await openRawDatabase(target);
+    strata = await createStrata({ database });
+    handle = strata as unknown as ExportHandle;
+    await strata.tenants.create({ id: 'metered' });
+    const pricing = { prices: defaultPriceTable, embedder: { model: strata.info.embeddingModel } };
+    await database.withSession({ role: 'system', tenantId: 'metered', clientId: 'default' }, (db) =>
+      recordModelUsage(
+        pricing,
+        db,
+        'metered',
+        { operation: 'extraction', model: 'gpt-4o-mini', inputTokens: 120, outputTokens: 30 },
+        undefined,
+        new Date(),
+      ),
+    );
+  });
+  afterAll(() => strata.close());
+
+  const extractionRow = (all: readonly string[]) =>
+    all
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((record) => record.type === 'usage_daily' && record.operation === 'extraction');
+
+  it('carries LLM input and output tokens apart, and imports a file from before the split with its one figure as input', async () => {
+    const lines = await exportLines(handle, 'metered');
+    const row = extractionRow(lines);
+    expect(row).toMatchObject({ model: 'gpt-4o-mini', calls: 0, llmInputTokens: 120, llmOutputTokens: 30 });
+    expect(row).not.toHaveProperty('llmTokens');
+    await strata.exports.import('metered-copy', lines);
+    expect(extractionRow(await exportLines(handle, 'metered-copy'))).toEqual(row);
+
+    const older = lines.map((line) => {
+      const { llmInputTokens, llmOutputTokens, ...record } = JSON.parse(line);
+      return record.type === 'usage_daily' ? JSON.stringify({ ...record, llmTokens: llmInputTokens + llmOutputTokens }) : line;
+    });
+    await strata.exports.import('metered-older', older);
+    expect(extractionRow(await exportLines(handle, 'metered-older'))).toMatchObject({ llmInputTokens: 150, llmOutputTokens: 0 });
+
+    const both = lines.map((line) => (line === JSON.stringify(row) ? JSON.stringify({ ...row, llmTokens: 150 }) : line));
+    const error = await strata.exports.import('metered-both', both).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'invalid_input', details: { field: 'llmTokens' } });
+  });
 });

@@ -8,11 +8,17 @@ import { governanceReader } from '../../kernel/governance-reader.ts';
 import { estimateCost, type PriceTable, type UsageRow } from '../../kernel/prices.ts';
 import { usageReportSchema } from './usage-schemas.ts';
 
-/** Usage totals over a period; `estimatedCost` is in the price table's currency. */
+/**
+ * Usage totals over a period. `calls` are Strata API calls; LLM tokens are prompt (input) and
+ * generated (output) tokens of model calls, `llmTokens` their sum. `estimatedCost` is in the
+ * price table's currency, LLM input and output each at its own rate.
+ */
 export interface UsageTotals {
   calls: number;
   errors: number;
   embeddingTokens: number;
+  llmInputTokens: number;
+  llmOutputTokens: number;
   llmTokens: number;
   estimatedCost: number;
 }
@@ -87,6 +93,8 @@ interface MeteredRow extends UsageRow {
   day: string;
   operation: string;
   errors: number;
+  llmInputTokens: number;
+  llmOutputTokens: number;
 }
 
 interface UsageFacts {
@@ -99,7 +107,8 @@ interface UsageFacts {
 async function readUsage(db: Queryable, tenantId: string, from: string, to: string): Promise<Omit<UsageFacts, 'limits'>> {
   const metered = await db.query<MeteredRow>(
     `SELECT day::text AS day, operation, model, calls::float8 AS calls, errors::float8 AS errors,
-       embedding_tokens::float8 AS "embeddingTokens", llm_tokens::float8 AS "llmTokens"
+       embedding_tokens::float8 AS "embeddingTokens", llm_input_tokens::float8 AS "llmInputTokens",
+       llm_output_tokens::float8 AS "llmOutputTokens"
      FROM usage_daily WHERE tenant_id = $1 AND day BETWEEN $2::date AND $3::date`,
     [tenantId, from, to],
   );
@@ -179,12 +188,17 @@ function groupUsage(rows: readonly MeteredRow[], prices: PriceTable, key: (row: 
 }
 
 function sumUsage(rows: readonly MeteredRow[], prices: PriceTable): UsageTotals {
-  const sum = (field: 'calls' | 'errors' | 'embeddingTokens' | 'llmTokens') => rows.reduce((total, row) => total + row[field], 0);
+  const sum = (field: 'calls' | 'errors' | 'embeddingTokens' | 'llmInputTokens' | 'llmOutputTokens') =>
+    rows.reduce((total, row) => total + row[field], 0);
+  const llmInputTokens = sum('llmInputTokens');
+  const llmOutputTokens = sum('llmOutputTokens');
   return {
     calls: sum('calls'),
     errors: sum('errors'),
     embeddingTokens: sum('embeddingTokens'),
-    llmTokens: sum('llmTokens'),
+    llmInputTokens,
+    llmOutputTokens,
+    llmTokens: llmInputTokens + llmOutputTokens,
     estimatedCost: estimateCost(rows, prices).cost,
   };
 }

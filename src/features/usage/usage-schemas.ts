@@ -12,6 +12,11 @@ const usageTotals = {
   calls: z.number().int(),
   errors: z.number().int(),
   embeddingTokens: z.number().int(),
+  /** Prompt tokens sent to LLMs. */
+  llmInputTokens: z.number().int(),
+  /** Tokens LLMs generated. */
+  llmOutputTokens: z.number().int(),
+  /** `llmInputTokens + llmOutputTokens`. */
   llmTokens: z.number().int(),
   estimatedCost: z.number(),
 };

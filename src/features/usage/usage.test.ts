@@ -10,6 +10,7 @@ import { createStrataClient } from '../../client/index.ts';
 import type { Database } from '../../db/database.ts';
 import { createStrata, type Strata } from '../../index.ts';
 import { appendTenantEntry, type MeterDelta } from '../../kernel/audit-chain.ts';
+import { type ModelUsage, recordModelUsage } from '../../kernel/model-usage.ts';
 import { estimateCost, type PriceTable, parsePriceTable, priceTableFromEnvironment } from '../../kernel/prices.ts';
 
 const prices: PriceTable = {
@@ -20,13 +21,28 @@ const prices: PriceTable = {
 
 /** A known sequence of metered calls on past days (the report call itself is metered today, outside the range). */
 const metered: Array<Omit<MeterDelta, 'calls' | 'errors'> & { outcome: 'ok' | 'error' }> = [
-  { day: '2026-01-01', operation: 'memories.create', model: 'embed-a', embeddingTokens: 1000, llmTokens: 0, outcome: 'ok' },
-  { day: '2026-01-01', operation: 'memories.create', model: 'embed-a', embeddingTokens: 3000, llmTokens: 0, outcome: 'ok' },
-  { day: '2026-01-01', operation: 'memories.get', model: '', embeddingTokens: 0, llmTokens: 0, outcome: 'error' },
-  { day: '2026-01-02', operation: 'search', model: 'embed-a', embeddingTokens: 2000, llmTokens: 0, outcome: 'ok' },
-  { day: '2026-01-02', operation: 'context', model: 'llm-b', embeddingTokens: 0, llmTokens: 1000, outcome: 'ok' },
-  { day: '2026-01-03', operation: 'search', model: 'mystery-model', embeddingTokens: 500, llmTokens: 0, outcome: 'ok' },
+  { day: '2026-01-01', operation: 'memories.create', model: 'embed-a', embeddingTokens: 1000, outcome: 'ok' },
+  { day: '2026-01-01', operation: 'memories.create', model: 'embed-a', embeddingTokens: 3000, outcome: 'ok' },
+  { day: '2026-01-01', operation: 'memories.get', model: '', embeddingTokens: 0, outcome: 'error' },
+  { day: '2026-01-02', operation: 'search', model: 'embed-a', embeddingTokens: 2000, outcome: 'ok' },
+  { day: '2026-01-02', operation: 'context', model: '', embeddingTokens: 0, outcome: 'ok' },
+  { day: '2026-01-03', operation: 'search', model: 'mystery-model', embeddingTokens: 500, outcome: 'ok' },
 ];
+
+/** Two LLM calls of a background job on 2026-01-02, metered as the extraction worker does. */
+const modelCalls: ModelUsage[] = [
+  { operation: 'extraction', model: 'llm-b', inputTokens: 1000, outputTokens: 500 },
+  { operation: 'extraction', model: 'llm-b', inputTokens: 200, outputTokens: 100 },
+];
+
+async function meterModelCalls(database: Database, tenantId: string, calls: readonly ModelUsage[]): Promise<void> {
+  const pricing = { prices, embedder: { model: 'embed-a' } };
+  for (const usage of calls) {
+    await database.withSession({ role: 'system', tenantId, clientId: 'app1' }, (db) =>
+      recordModelUsage(pricing, db, tenantId, usage, undefined, new Date('2026-01-02T11:00:00Z')),
+    );
+  }
+}
 
 async function meter(database: Database, tenantId: string, rows: typeof metered): Promise<void> {
   for (const [index, row] of rows.entries()) {
@@ -62,6 +78,7 @@ describeEachStore('usage reports', (target) => {
     await strata.tenants.create({ id: 'acme', clientId: 'app1' });
     await strata.tenants.create({ id: 'globex', clientId: 'app2' });
     await meter(database, 'acme', metered);
+    await meterModelCalls(database, 'acme', modelCalls);
     await meter(database, 'globex', [metered[0] as (typeof metered)[number]]);
     // Storage snapshots: one before the range, one inside it.
     await database.withSession({ role: 'admin', tenantId: 'acme' }, async (db) => {
@@ -74,54 +91,76 @@ describeEachStore('usage reports', (target) => {
 
   it('sums a known sequence of metered calls, by day, operation and model, priced by the custom table', async () => {
     const report = await strata.usage.report({ tenantId: 'acme', from: '2026-01-01', to: '2026-01-04' });
-    // Calls 6 × 10/1k = 0.06; embed-a 6,000 tokens × 0.5/1k = 3; llm-b 1,000 at the higher rate 3/1k = 3; mystery unpriced.
+    // Calls 6 × 10/1k = 0.06; embed-a 6,000 tokens × 0.5/1k = 3; llm-b 1,200 in × 1/1k + 600 out × 3/1k = 3; mystery unpriced.
     expect(report.totals).toEqual({
       calls: 6,
       errors: 1,
       embeddingTokens: 6500,
-      llmTokens: 1000,
+      llmInputTokens: 1200,
+      llmOutputTokens: 600,
+      llmTokens: 1800,
       estimatedCost: 6.06,
       unpricedModels: ['mystery-model'],
     });
     expect(report).toMatchObject({ tenantId: 'acme', from: '2026-01-01', to: '2026-01-04', currency: 'USD' });
+    const noLlm = { llmInputTokens: 0, llmOutputTokens: 0, llmTokens: 0 };
     expect(report.byDay).toEqual([
-      {
-        day: '2026-01-01',
-        calls: 3,
-        errors: 1,
-        embeddingTokens: 4000,
-        llmTokens: 0,
-        estimatedCost: 2.03,
-        memories: 10,
-        storageBytes: 1000,
-      },
+      { day: '2026-01-01', calls: 3, errors: 1, embeddingTokens: 4000, ...noLlm, estimatedCost: 2.03, memories: 10, storageBytes: 1000 },
       {
         day: '2026-01-02',
         calls: 2,
         errors: 0,
         embeddingTokens: 2000,
-        llmTokens: 1000,
+        llmInputTokens: 1200,
+        llmOutputTokens: 600,
+        llmTokens: 1800,
         estimatedCost: 4.02,
         memories: 12,
         storageBytes: 1500,
       },
-      { day: '2026-01-03', calls: 1, errors: 0, embeddingTokens: 500, llmTokens: 0, estimatedCost: 0.01, memories: 12, storageBytes: 1500 },
-      { day: '2026-01-04', calls: 0, errors: 0, embeddingTokens: 0, llmTokens: 0, estimatedCost: 0, memories: 12, storageBytes: 1500 },
+      { day: '2026-01-03', calls: 1, errors: 0, embeddingTokens: 500, ...noLlm, estimatedCost: 0.01, memories: 12, storageBytes: 1500 },
+      { day: '2026-01-04', calls: 0, errors: 0, embeddingTokens: 0, ...noLlm, estimatedCost: 0, memories: 12, storageBytes: 1500 },
     ]);
+    // The background job's LLM calls are no API calls: an operation row with tokens and no calls.
     expect(report.byOperation).toEqual([
-      { operation: 'memories.create', calls: 2, errors: 0, embeddingTokens: 4000, llmTokens: 0, estimatedCost: 2.02 },
-      { operation: 'search', calls: 2, errors: 0, embeddingTokens: 2500, llmTokens: 0, estimatedCost: 1.02 },
-      { operation: 'context', calls: 1, errors: 0, embeddingTokens: 0, llmTokens: 1000, estimatedCost: 3.01 },
-      { operation: 'memories.get', calls: 1, errors: 1, embeddingTokens: 0, llmTokens: 0, estimatedCost: 0.01 },
+      { operation: 'memories.create', calls: 2, errors: 0, embeddingTokens: 4000, ...noLlm, estimatedCost: 2.02 },
+      { operation: 'search', calls: 2, errors: 0, embeddingTokens: 2500, ...noLlm, estimatedCost: 1.02 },
+      { operation: 'context', calls: 1, errors: 0, embeddingTokens: 0, ...noLlm, estimatedCost: 0.01 },
+      { operation: 'memories.get', calls: 1, errors: 1, embeddingTokens: 0, ...noLlm, estimatedCost: 0.01 },
+      {
+        operation: 'extraction',
+        calls: 0,
+        errors: 0,
+        embeddingTokens: 0,
+        llmInputTokens: 1200,
+        llmOutputTokens: 600,
+        llmTokens: 1800,
+        estimatedCost: 3,
+      },
     ]);
     expect(report.byModel).toEqual([
-      { model: 'embed-a', calls: 3, errors: 0, embeddingTokens: 6000, llmTokens: 0, estimatedCost: 3.03 },
-      { model: 'llm-b', calls: 1, errors: 0, embeddingTokens: 0, llmTokens: 1000, estimatedCost: 3.01 },
-      { model: 'mystery-model', calls: 1, errors: 0, embeddingTokens: 500, llmTokens: 0, estimatedCost: 0.01 },
+      { model: 'embed-a', calls: 3, errors: 0, embeddingTokens: 6000, ...noLlm, estimatedCost: 3.03 },
+      {
+        model: 'llm-b',
+        calls: 0,
+        errors: 0,
+        embeddingTokens: 0,
+        llmInputTokens: 1200,
+        llmOutputTokens: 600,
+        llmTokens: 1800,
+        estimatedCost: 3,
+      },
+      { model: 'mystery-model', calls: 1, errors: 0, embeddingTokens: 500, ...noLlm, estimatedCost: 0.01 },
     ]);
     // A range narrower than the data counts only its own days.
     const second = await strata.usage.report({ tenantId: 'acme', from: '2026-01-02', to: '2026-01-02' });
-    expect(second.totals).toMatchObject({ calls: 2, embeddingTokens: 2000, llmTokens: 1000, estimatedCost: 4.02 });
+    expect(second.totals).toMatchObject({
+      calls: 2,
+      embeddingTokens: 2000,
+      llmInputTokens: 1200,
+      llmOutputTokens: 600,
+      estimatedCost: 4.02,
+    });
   });
 
   it("gives a tenant admin its own tenant's report, and the plan's limits in force", async () => {
@@ -189,14 +228,28 @@ describeEachStore('usage reports', (target) => {
 });
 
 describe('price tables', () => {
-  it('estimates cost per model, API calls, and the higher LLM rate', () => {
+  it('estimates cost per model and API calls, LLM input and output at their own rates', () => {
+    const rows = [
+      { model: 'embed-a', calls: 1000, embeddingTokens: 2000 },
+      { model: 'llm-b', calls: 0, embeddingTokens: 0, llmInputTokens: 500, llmOutputTokens: 250 },
+      { model: 'strata-hash-v1/384', calls: 0, embeddingTokens: 10_000 },
+      { model: 'unknown', calls: 0, embeddingTokens: 7 },
+    ];
+    // 10 for the calls + 1 for embed-a + 0.5 in and 0.75 out for llm-b.
+    expect(estimateCost(rows, prices)).toEqual({ cost: 10 + 1 + 0.5 + 0.75, unpricedModels: ['unknown'] });
+    // A report row carries the sum too: it is not counted again.
+    expect(
+      estimateCost([{ model: 'llm-b', calls: 0, embeddingTokens: 0, llmInputTokens: 500, llmOutputTokens: 250, llmTokens: 750 }], prices)
+        .cost,
+    ).toBe(1.25);
+  });
+
+  it('prices LLM tokens without a split (callers from before it) at the higher rate', () => {
     const rows = [
       { model: 'embed-a', calls: 1000, embeddingTokens: 2000, llmTokens: 0 },
       { model: 'llm-b', calls: 0, embeddingTokens: 0, llmTokens: 500 },
-      { model: 'strata-hash-v1/384', calls: 0, embeddingTokens: 10_000, llmTokens: 0 },
-      { model: 'unknown', calls: 0, embeddingTokens: 7, llmTokens: 0 },
     ];
-    expect(estimateCost(rows, prices)).toEqual({ cost: 10 + 1 + 1.5, unpricedModels: ['unknown'] });
+    expect(estimateCost(rows, prices)).toEqual({ cost: 10 + 1 + 1.5, unpricedModels: [] });
   });
 
   it('rejects a bad table naming the field', () => {
