@@ -70,6 +70,15 @@ export function optionsFromEnvironment(environment: NodeJS.ProcessEnv = process.
   const embedder = createEmbedderFromEnvironment(environment);
   if (embedder !== undefined) options.embedder = embedder;
   modelOptions(options, environment, text);
+  const worker = text('STRATA_EXTRACTION_WORKER');
+  if (worker !== undefined && !['on', 'off'].includes(worker)) throw misconfigured('STRATA_EXTRACTION_WORKER', 'must be on or off');
+  const extraction = {
+    ...(worker === undefined ? {} : { worker: worker === 'on' }),
+    ...optional('concurrency', integer('STRATA_EXTRACTION_CONCURRENCY', 1)),
+    ...optional('leaseMs', integer('STRATA_EXTRACTION_LEASE_MS', 1_000)),
+    ...optional('maxAttempts', integer('STRATA_EXTRACTION_MAX_ATTEMPTS', 1)),
+  };
+  if (Object.keys(extraction).length > 0) options.extraction = extraction;
   const masterKey = text('STRATA_MASTER_KEY');
   if (masterKey !== undefined) {
     parseMasterKey(masterKey, 'STRATA_MASTER_KEY');
@@ -90,6 +99,10 @@ function modelOptions(options: StrataOptions, environment: NodeJS.ProcessEnv, te
   const models = { ...(allowed === undefined ? {} : { allowed }), ...(fallback === undefined ? {} : { default: fallback }) };
   resolveDeploymentModels(llm, models, { allowed: 'STRATA_ALLOWED_MODELS', default: 'STRATA_DEFAULT_MODEL' });
   if (allowed !== undefined || fallback !== undefined) options.models = models;
+}
+
+function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
 }
 
 /** A configuration error naming the variable. */

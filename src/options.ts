@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Plan } from './core/plans.ts';
 import type { Database } from './db/database.ts';
+import type { ExtractionWorkerOptions } from './features/conversations/index.ts';
 import type { WebhookDispatcherOptions } from './features/webhooks/index.ts';
 import type { ModelChoices } from './kernel/deployment-models.ts';
 import type { PriceTable } from './kernel/prices.ts';
@@ -85,6 +86,12 @@ export interface StrataOptions {
    * runs the dispatcher in this process; the other fields tune polling, timeouts and retries.
    */
   webhooks?: WebhookDispatcherOptions & { dispatch?: boolean };
+  /**
+   * Memory extraction from conversations. `worker` (default true where `llm` is set;
+   * `STRATA_EXTRACTION_WORKER=off` also turns it off) runs the job worker in this process; the
+   * other fields tune concurrency, leases, retries and the candidates shown to the model.
+   */
+  extraction?: ExtractionWorkerOptions;
   /**
    * Plan presets by name, replacing the built-in `starter`, `professional` and `enterprise`
    * (see `planPresets`). A plan name without a preset has no limits but the tenant's own.

@@ -11,14 +11,15 @@
  * PGlite in memory always; with DATABASE_URL (a superuser URL) also server PostgreSQL, in a
  * database the bench creates and drops. Writes bench/results/locomo-store.md.
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { withConversationContext } from '../../src/features/search/conversation-context.ts';
 import { weightedReciprocalRankFusion } from '../../src/features/search/rrf.ts';
 import { type ScoreNormalisation, scoreFusion } from '../../src/features/search/score-fusion.ts';
 import { createStrata, type SearchHit, type SearchMode, type Strata } from '../../src/index.ts';
+import { createBenchDatabase } from '../lib/bench-database.ts';
 import { evaluateRecall, type LocomoConversation, type LocomoDataset, loadLocomo, type RecallReport, turnDocument } from './locomo.ts';
 
 /** Options for {@link runLocomoStoreBench}. */
@@ -72,7 +73,7 @@ const modes: readonly SearchMode[] = ['keyword', 'vector', 'hybrid'];
 export async function runLocomoStoreBench(options: LocomoStoreBenchOptions = {}): Promise<LocomoStoreBenchResult> {
   const dataset = options.dataset ?? (await loadLocomo());
   const log = options.log ?? (() => {});
-  const server = options.databaseUrl === undefined ? null : await createBenchDatabase(options.databaseUrl);
+  const server = options.databaseUrl === undefined ? null : await createBenchDatabase(options.databaseUrl, `strata_locomo_${process.pid}`);
   const strata = await createStrata(server === null ? { inMemory: true } : { databaseUrl: server.url });
   try {
     const started = performance.now();
@@ -272,24 +273,6 @@ function latencyOf(times: readonly number[]): LatencyFigures {
   const sorted = [...times].sort((left, right) => left - right);
   const at = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
   return { medianMs: at(0.5), p95Ms: at(0.95) };
-}
-
-/** Creates a throwaway database on the server; `drop` removes it, closing any connection left. */
-async function createBenchDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `strata_locomo_${process.pid}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 function percent(value: number | undefined): string {

@@ -22,10 +22,12 @@ describeEachStore('offboarding and erasure', (target) => {
   let strata: Strata;
   beforeAll(async () => {
     database = await openRawDatabase(target);
-    // An LLM and a master key, so a tenant can hold its own provider key (a sealed row to purge).
+    // An LLM and a master key, so a tenant can hold its own provider key (a sealed row to purge), and
+    // messages queue extraction jobs (no worker here: they stay queued, rows to purge and erase).
     strata = await createStrata({
       database,
       llm: { baseUrl: 'http://127.0.0.1:9/v1', model: 'offboarding-model' },
+      extraction: { worker: false },
       masterKey: randomBytes(32).toString('base64'),
     });
   });
@@ -66,6 +68,7 @@ describeEachStore('offboarding and erasure', (target) => {
       'tenant_meter',
       'conversations',
       'conversation_messages',
+      'extraction_jobs',
     ])
       expect(before[table], table).toBeGreaterThan(0);
     const { secret } = await strata.as({ tenantId: 'leaving' }).keys.create({ role: 'admin' });
@@ -147,6 +150,7 @@ describeEachStore('offboarding and erasure', (target) => {
          UNION ALL SELECT 'keys' FROM tenant_api_keys WHERE tenant_id = 'erasing' AND user_id = 'ann'
          UNION ALL SELECT 'users' FROM users WHERE tenant_id = 'erasing' AND user_id = 'ann'
          UNION ALL SELECT 'conversations' FROM conversations WHERE tenant_id = 'erasing' AND user_id = 'ann'
+         UNION ALL SELECT 'jobs' FROM extraction_jobs WHERE tenant_id = 'erasing' AND user_id = 'ann'
          UNION ALL SELECT 'messages' FROM conversation_messages WHERE tenant_id = 'erasing' AND (user_id = 'ann' OR content LIKE '%X1234567%')`,
       ),
     );

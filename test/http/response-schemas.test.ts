@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { httpOperations as operations } from '../../src/api/registry.ts';
 import { createStrataClient, type StrataClient } from '../../src/client/index.ts';
+import { type ChatCompletionsServer, startChatCompletionsServer } from '../../src/testing/index.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';
 import { schemaCheckingFetch } from '../support/response-check.ts';
 import { describeEachStore } from '../support/stores.ts';
@@ -12,18 +13,23 @@ describeEachStore('response schemas', (target) => {
   let server: TestServer;
   let operator: StrataClient;
   const seen = new Set<string>();
+  let llm: ChatCompletionsServer;
   beforeAll(async () => {
+    // Extraction jobs answer NONE; tenants.setProviderKey needs a master key and an LLM base URL.
+    llm = await startChatCompletionsServer({ respond: () => ({ json: { decisions: [{ action: 'NONE' }] } }) });
     server = await startTestServer(target, {
       store: {
         vectorIndexThreshold: 3,
-        // tenants.setProviderKey needs a master key and an LLM base URL (never called here).
-        llm: { baseUrl: 'http://127.0.0.1:9/v1', model: 'schema-model' },
+        llm: { baseUrl: llm.url, model: 'schema-model' },
         masterKey: randomBytes(32).toString('base64'),
       },
     });
     operator = createStrataClient({ baseUrl: server.url, apiKey: server.adminKey, fetch: schemaCheckingFetch(seen) });
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await server.close();
+    await llm.close();
+  });
 
   it('answers every operation within its published schema', async () => {
     await operator.tenants.create({ id: 'acme', name: 'Acme' });
@@ -57,6 +63,8 @@ describeEachStore('response schemas', (target) => {
     await john.conversations.update(thread.id, { metadata: { channel: 'web' } });
     await john.conversations.addMessages(thread.id, [{ role: 'user', content: 'Book me a window seat' }], { idempotencyKey: 'm1' });
     await john.conversations.messages(thread.id, { last: 5 });
+    const jobs = await john.conversations.listJobs({ conversationId: thread.id });
+    await john.conversations.getJob(jobs.items[0]?.id ?? '');
     await john.conversations.turn(thread.id, { reply: { content: 'Done: 14A.' }, message: { content: 'And a vegetarian meal' } });
     await john.context({ conversationId: thread.id });
     await john.conversations.delete(thread.id, { keepMemories: true });

@@ -1,5 +1,5 @@
 import { invalidInput, notFound, StrataError } from '../../core/errors.ts';
-import { parseOpaqueId } from '../../core/ids.ts';
+import { isUuid, parseOpaqueId } from '../../core/ids.ts';
 import { parseInput } from '../../core/schemas.ts';
 import { assertCanWrite, type Identity } from '../../core/scope.ts';
 import type { ContextResult, Conversation, Message, Page } from '../../core/types.ts';
@@ -31,8 +31,10 @@ import {
   type DeleteConversationOptions,
   deleteConversationSchema,
   type ListConversationsQuery,
+  type ListJobsQuery,
   type ListMessagesQuery,
   listConversationsSchema,
+  listJobsSchema,
   listMessagesSchema,
   messageBatchSchema,
   type NewMessage,
@@ -42,6 +44,8 @@ import {
   type UpdateConversationInput,
   updateConversationSchema,
 } from './conversations-schemas.ts';
+import { type ExtractionJob, enqueueExtraction, type JobRow, jobColumns, toJob } from './extraction-jobs.ts';
+import type { ExtractionWorker } from './extraction-worker.ts';
 
 /** What adding messages stored, and what became of extraction. */
 export interface AddedMessages {
@@ -83,10 +87,14 @@ export interface ConversationsApi {
   messages(id: string, query?: ListMessagesQuery): Promise<Page<Message>>;
   /** Stores the assistant's `reply` (to the previous message) and the user's `message`, and returns the context for it. */
   turn(id: string, input: TurnInput, options?: CreateOptions): Promise<TurnResult>;
+  /** Extraction jobs of visible conversations, newest first: where each stands, what it did, why it failed. */
+  listJobs(query?: ListJobsQuery): Promise<Page<ExtractionJob>>;
+  /** One extraction job. */
+  getJob(id: string): Promise<ExtractionJob>;
 }
 
 /** Builds the conversations API for one caller binding. */
-export function createConversationsApi(engine: Engine, bound: CallerContext | undefined): ConversationsApi {
+export function createConversationsApi(engine: Engine, bound: CallerContext | undefined, worker?: ExtractionWorker): ConversationsApi {
   const identity = () => {
     const caller = currentIdentity(engine, bound);
     if (caller.tenantId === undefined) throw invalidInput('tenantId', 'conversations belong to a customer: name the tenant');
@@ -119,8 +127,13 @@ export function createConversationsApi(engine: Engine, bound: CallerContext | un
     const add = async (): Promise<AddedMessages> => {
       const conversation = await locateForWrite(db, resolved, id);
       const messages = await appendMessages(engine, db, writeContextFor(engine, resolved), tenant, conversation, prepared);
-      noteTargets(engine, [id]);
-      return { conversationId: id, messages, extraction: { status: 'off', jobId: null } };
+      const first = messages[0]?.seq ?? 0;
+      const readable = messages.some((message) => message.role === 'user' || message.role === 'assistant');
+      const extraction = readable
+        ? await enqueueExtraction(engine, db, resolved, conversation, first, messages.at(-1)?.seq ?? first)
+        : { status: 'off' as const, jobId: null };
+      noteTargets(engine, extraction.jobId === null ? [id] : [id, extraction.jobId]);
+      return { conversationId: id, messages, extraction };
     };
     if (idempotencyKey === undefined) return add();
     return onceForKey(db, resolved, idempotencyKey, request, engine.now(), {
@@ -269,9 +282,11 @@ export function createConversationsApi(engine: Engine, bound: CallerContext | un
       const parsed = raw.map((message, index) => parseInput(newMessageSchema, message, `messages.${index}`));
       const idempotencyKey = parseIdempotencyKey(options);
       const prepared = await prepareMessages(engine, parsed, (index) => `messages.${index}`);
-      return inSession(engine, identity(), (db, resolved, tenant) =>
+      const added = await inSession(engine, identity(), (db, resolved, tenant) =>
         addOnce(db, resolved, tenant, conversationId, prepared, idempotencyKey, ['messages', raw]),
       );
+      if (added.extraction.jobId !== null) worker?.wake();
+      return added;
     },
 
     async messages(id, query = {}) {
@@ -307,10 +322,49 @@ export function createConversationsApi(engine: Engine, bound: CallerContext | un
       const text = query ?? message?.content ?? (await previousUserMessage(caller, conversationId));
       const prepared = await prepareMessages(engine, turnMessages, (index) => (index === 0 && reply !== undefined ? 'reply' : 'message'));
       const embedding = await embedQuery(engine, contextOptions.mode ?? 'hybrid', text);
-      return inSession(engine, caller, async (db, resolved, tenant) => {
+      const turn = await inSession(engine, caller, async (db, resolved, tenant) => {
         const added = await addOnce(db, resolved, tenant, conversationId, prepared, idempotencyKey, ['turn', input]);
         const context = await buildContext(engine, db, resolved, tenant, { ...contextOptions, conversationId, query: text }, embedding);
         return { ...added, context };
+      });
+      if (turn.extraction.jobId !== null) worker?.wake();
+      return turn;
+    },
+
+    async listJobs(query = {}) {
+      const parsed = parseInput(listJobsSchema, query);
+      const limit = parsed.limit ?? 50;
+      const after = parsed.cursor === undefined ? null : decodeCursor(parsed.cursor);
+      if (after !== null && !isUuid(after)) throw invalidInput('cursor', 'is not a cursor returned by this API');
+      return inSession(engine, identity(), async (db, resolved) => {
+        const params = new SqlParams();
+        const terms = [
+          `tenant_id = ${params.add(resolved.tenantId)}`,
+          `(user_id IS NULL OR user_id = ${params.add(resolved.userId ?? null)})`,
+        ];
+        if (parsed.conversationId !== undefined) terms.push(`conversation_id = ${params.add(parsed.conversationId)}`);
+        if (parsed.status !== undefined) terms.push(`status = ${params.add(parsed.status)}`);
+        if (after !== null) terms.push(`job_id < ${params.add(after)}::uuid`);
+        const result = await db.query<JobRow>(
+          `SELECT ${jobColumns} FROM extraction_jobs WHERE ${terms.join(' AND ')} ORDER BY job_id DESC LIMIT ${params.add(limit + 1)}`,
+          params.values,
+        );
+        const items = result.rows.slice(0, limit).map(toJob);
+        const last = items.at(-1);
+        return { items, nextCursor: result.rows.length > limit && last !== undefined ? encodeCursor(last.id) : null };
+      });
+    },
+
+    async getJob(id) {
+      if (!isUuid(id)) throw invalidInput('id', 'must be a UUID');
+      return inSession(engine, identity(), async (db, resolved) => {
+        const result = await db.query<JobRow>(
+          `SELECT ${jobColumns} FROM extraction_jobs WHERE tenant_id = $1 AND job_id = $2::uuid AND (user_id IS NULL OR user_id = $3)`,
+          [resolved.tenantId, id, resolved.userId ?? null],
+        );
+        const row = result.rows[0];
+        if (row === undefined) throw notFound('extraction job', id);
+        return toJob(row);
       });
     },
   };

@@ -6,11 +6,13 @@ import {
   createConversationSchema,
   deleteConversationSchema,
   listConversationsSchema,
+  listJobsSchema,
   listMessagesSchema,
   newMessageSchema,
   turnSchema,
   updateConversationSchema,
 } from './conversations-schemas.ts';
+import { extractionJobSchema } from './extraction-jobs.ts';
 
 const addedMessagesSchema = z.strictObject({
   conversationId: z.string(),
@@ -59,6 +61,16 @@ export const conversationsOperations = defineOperations(
       summary: "A conversation's messages, oldest first (or the last few)",
       http: route('GET', '/v1/conversations/{id}/messages', [idParam(), query], { query: listMessagesSchema }),
       response: pageOf(messageSchema),
+    },
+    listJobs: {
+      summary: 'List extraction jobs of visible conversations, newest first',
+      http: route('GET', '/v1/extraction-jobs', [query], { query: listJobsSchema }),
+      response: pageOf(extractionJobSchema),
+    },
+    getJob: {
+      summary: 'Get an extraction job',
+      http: route('GET', '/v1/extraction-jobs/{id}', [idParam()]),
+      response: extractionJobSchema,
     },
     turn: {
       summary: "Store the user's message (and the previous reply) and return the context for it",

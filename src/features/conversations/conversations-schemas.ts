@@ -95,6 +95,14 @@ export const turnSchema = z
   })
   .refine((turn) => turn.message !== undefined || turn.reply !== undefined, 'give a message, a reply, or both');
 
+/** Input to `conversations.listJobs`. */
+export const listJobsSchema = z.strictObject({
+  conversationId: opaqueId.optional(),
+  status: z.enum(['queued', 'running', 'limited', 'done', 'failed']).optional(),
+  limit: limitSchema(inputLimits.listLimit).optional(),
+  cursor: cursorSchema.optional(),
+});
+
 /** Fields for creating a conversation. */
 export type CreateConversationInput = z.input<typeof createConversationSchema>;
 /** Fields for updating a conversation; omitted fields keep their value, null clears one. */
@@ -107,5 +115,7 @@ export type NewMessage = z.input<typeof newMessageSchema>;
 export type ListMessagesQuery = z.input<typeof listMessagesSchema>;
 /** Options of `conversations.delete`. */
 export type DeleteConversationOptions = z.input<typeof deleteConversationSchema>;
+/** Filters for listing extraction jobs. */
+export type ListJobsQuery = z.input<typeof listJobsSchema>;
 /** A turn: store the user's message (and the previous reply) and get the context for it. */
 export type TurnInput = z.input<typeof turnSchema>;
