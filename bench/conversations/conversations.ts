@@ -36,6 +36,8 @@ interface BackendResult {
   backend: string;
   ingest: { messages: number; seconds: number; messagesPerSecond: number };
   turn: LatencySummary;
+  /** The same turn with `mode: 'vector'` (no keyword scan of the tenant). */
+  turnVector: LatencySummary;
   addMessage: LatencySummary;
   extraction: Array<{ workers: number; jobs: number; seconds: number; jobsPerSecond: number }>;
   fairness: { alone: LatencySummary; besideLargeQueue: LatencySummary; largeQueued: number; p99Ratio: number } | null;
@@ -86,23 +88,30 @@ async function ingestAndTurn(strata: Strata, options: Options) {
   }
   const seconds = (performance.now() - started) / 1000;
   const turns: number[] = [];
+  const vectorTurns: number[] = [];
   const adds: number[] = [];
   for (let index = 0; index < options.turns; index += 1) {
     turns.push((await timed(() => user.conversations.turn(thread.id, { message: { content: sentence(index) }, tokenBudget: 1000 })))[1]);
     adds.push((await timed(() => user.conversations.addMessages(thread.id, [{ role: 'assistant', content: sentence(index + 1) }])))[1]);
+    const vectorTurn = () =>
+      user.conversations.turn(thread.id, { message: { content: sentence(index + 2) }, tokenBudget: 1000, mode: 'vector' });
+    vectorTurns.push((await timed(vectorTurn))[1]);
   }
   return {
     ingest: { messages: options.messages, seconds, messagesPerSecond: options.messages / seconds },
     turn: summarize(turns),
+    turnVector: summarize(vectorTurns),
     addMessage: summarize(adds),
   };
 }
 
-async function waitForJobs(strata: Strata, tenantId: string, count: number, userId = 'u1'): Promise<void> {
-  const handle = strata.as({ tenantId, userId });
+/** Waits until the tenant has no queued or running job left. */
+async function waitForJobs(strata: Strata, tenantId: string): Promise<void> {
+  const handle = strata.as({ tenantId, userId: 'u1' });
   for (;;) {
-    const done = (await handle.conversations.listJobs({ status: 'done', limit: 1000 })).items.length;
-    if (done >= count) return;
+    const queued = await handle.conversations.listJobs({ status: 'queued', limit: 1 });
+    const running = await handle.conversations.listJobs({ status: 'running', limit: 1 });
+    if (queued.items.length === 0 && running.items.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -122,7 +131,7 @@ async function extraction(backend: 'postgres' | 'pglite', options: Options, llmU
     await queueing.close();
     const [, ms] = await timed(async () => {
       const working = await store.open({ llm, extraction: { concurrency: workers, pollIntervalMs: 5 } });
-      await waitForJobs(working, 'ex', options.extractionJobs);
+      await waitForJobs(working, 'ex');
       await working.close();
     });
     results.push({ workers, jobs: options.extractionJobs, seconds: ms / 1000, jobsPerSecond: options.extractionJobs / (ms / 1000) });
@@ -202,7 +211,9 @@ function render(results: readonly BackendResult[]): string {
   for (const result of results) {
     lines.push(`== ${result.backend}`);
     lines.push(`   ingest ${formatNumber(result.ingest.messagesPerSecond)} messages/s (batches of 50, ${result.ingest.messages} messages)`);
-    lines.push(`   turn p50/p99 ${ms(result.turn)} ms; addMessages (1) p50/p99 ${ms(result.addMessage)} ms`);
+    lines.push(
+      `   turn p50/p99 ${ms(result.turn)} ms (vector: ${ms(result.turnVector)} ms); addMessages (1) p50/p99 ${ms(result.addMessage)} ms`,
+    );
     for (const row of result.extraction) lines.push(`   extraction ${row.workers} workers: ${formatNumber(row.jobsPerSecond)} jobs/s`);
     if (result.fairness !== null) {
       lines.push(
@@ -216,7 +227,7 @@ function render(results: readonly BackendResult[]): string {
 function markdown(machine: MachineInfo, options: Options, results: readonly BackendResult[]): string {
   const rows = results.map(
     (result) =>
-      `| ${result.backend} | ${formatNumber(result.ingest.messagesPerSecond)} | ${ms(result.turn)} | ${ms(result.addMessage)} | ${result.extraction.map((row) => `${row.workers}: ${formatNumber(row.jobsPerSecond)}`).join(', ')} |`,
+      `| ${result.backend} | ${formatNumber(result.ingest.messagesPerSecond)} | ${ms(result.turn)} | ${ms(result.turnVector)} | ${ms(result.addMessage)} | ${result.extraction.map((row) => `${row.workers}: ${formatNumber(row.jobsPerSecond)}`).join(', ')} |`,
   );
   const fair = results.flatMap((result) =>
     result.fairness === null
@@ -231,8 +242,8 @@ function markdown(machine: MachineInfo, options: Options, results: readonly Back
 The offline hash embedder; a tenant holding ${options.messages.toLocaleString('en-US')} messages (ingested in batches of 50) for the turn figures (${options.turns} turns);
 the local chat-completions stub answering in a fixed 50 ms for extraction (${options.extractionJobs} jobs per run).
 
-| store | ingest (messages/s) | turn p50 / p99 (ms) | addMessages, 1 message, p50 / p99 (ms) | extraction jobs/s by workers |
-|---|---:|---:|---:|---|
+| store | ingest (messages/s) | turn, hybrid, p50 / p99 (ms) | turn, vector, p50 / p99 (ms) | addMessages, 1 message, p50 / p99 (ms) | extraction jobs/s by workers |
+|---|---:|---:|---:|---:|---|
 ${rows.join('\n')}
 
 Fairness: a small tenant's job, queued to done, ${options.fairnessSamples} samples, 2 workers, alone and then while a large tenant has ${options.largeQueue.toLocaleString('en-US')} jobs queued (target p99 ≤ 2× alone).
