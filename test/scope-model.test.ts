@@ -26,10 +26,14 @@ interface ModelMemory {
   tenantId?: string;
   userId?: string;
   content: string;
+  /** A conversation message's own memory: never deduplicated against other content (until its text is updated). */
+  message?: boolean;
 }
 
 interface Model {
   memories: ModelMemory[];
+  /** Conversation ids by owner: `tenant/user`, or `tenant/` for a tenant-level one. */
+  conversations: Map<string, string>;
 }
 
 const actorArbitrary: fc.Arbitrary<Actor> = fc.oneof(
@@ -105,7 +109,7 @@ class CreateCommand implements fc.AsyncCommand<Model, Strata> {
       return;
     }
     const where = owner(this.actor, this.scope);
-    const existing = model.memories.find((memory) => sameOwner(memory, where) && memory.content === this.content);
+    const existing = model.memories.find((memory) => !memory.message && sameOwner(memory, where) && memory.content === this.content);
     expect(result.code).toBeUndefined();
     expect(result.value?.deduplicated).toBe(existing !== undefined);
     if (existing !== undefined) expect(result.value?.memory.id).toBe(existing.id);
@@ -143,18 +147,56 @@ class ChangeCommand implements fc.AsyncCommand<Model, Strata> {
       return;
     }
     if (this.action === 'update') {
-      const clash = model.memories.find((memory) => memory !== target && sameOwner(memory, target) && memory.content === this.content);
+      const clash = model.memories.find(
+        (memory) => memory !== target && !memory.message && sameOwner(memory, target) && memory.content === this.content,
+      );
       if (clash !== undefined) {
         expect(result.code).toBe('conflict');
         return;
       }
       target.content = this.content;
+      target.message = false;
     }
     expect(result.code).toBeUndefined();
     if (this.action === 'get') expect((result.value as { content: string }).content).toBe(target.content);
     if (this.action === 'delete') model.memories.splice(model.memories.indexOf(target), 1);
   }
   toString = () => `${this.action}(${JSON.stringify(this.actor.context)}, #${this.pick}, ${this.content})`;
+}
+
+/** Posts a message to the actor's own conversation (its user's, or the tenant's): it becomes a memory in that scope. */
+class MessageCommand implements fc.AsyncCommand<Model, Strata> {
+  constructor(
+    readonly actor: Actor,
+    readonly content: string,
+  ) {}
+  check = () => true;
+  async run(model: Model, strata: Strata) {
+    const conversations = strata.as(this.actor.context).conversations;
+    const key = `${this.actor.tenantId}/${this.actor.userId ?? ''}`;
+    const scope: Scope = this.actor.userId === undefined ? 'customer' : 'user';
+    let conversationId = model.conversations.get(key);
+    if (conversationId === undefined) {
+      const created = await outcome(conversations.create());
+      if (this.actor.tenantId === undefined) return expect(created.code).toBe('invalid_input');
+      if (this.actor.role === 'reader') return expect(created.code).toBe('forbidden');
+      expect(created.code).toBeUndefined();
+      conversationId = created.value?.id ?? '';
+      model.conversations.set(key, conversationId);
+    }
+    const added = await outcome(conversations.addMessages(conversationId, [{ role: 'user', content: this.content }]));
+    expect(added.code).toBeUndefined();
+    const memoryId = added.value?.messages[0]?.memoryId ?? '';
+    model.memories.push({ id: memoryId, content: this.content, message: true, ...owner(this.actor, scope) });
+    // Everyone sees exactly the conversations of their own user and of their tenant.
+    const listed = (await conversations.list({ limit: 100 })).items.map((conversation) => conversation.id).sort();
+    const own = [...model.conversations]
+      .filter(([owned]) => owned === `${this.actor.tenantId}/` || owned === key)
+      .map(([, id]) => id)
+      .sort();
+    expect(listed).toEqual(own);
+  }
+  toString = () => `message(${JSON.stringify(this.actor.context)}, ${this.content})`;
 }
 
 class ReadCommand implements fc.AsyncCommand<Model, Strata> {
@@ -196,6 +238,7 @@ const commands = [
   fc
     .tuple(actorArbitrary, fc.nat(), fc.constantFrom<'get' | 'update' | 'delete'>('get', 'update', 'delete'), contentArbitrary)
     .map(([actor, pick, action, content]) => new ChangeCommand(actor, pick, action, content)),
+  fc.tuple(actorArbitrary, contentArbitrary).map(([actor, content]) => new MessageCommand(actor, content)),
   fc
     .tuple(
       actorArbitrary,
@@ -219,7 +262,7 @@ async function reset(strata: Strata): Promise<void> {
 function scopeChainProperty(strata: Strata) {
   return fc.asyncProperty(fc.commands(commands, { maxCommands: 40 }), async (sequence) => {
     await reset(strata);
-    await fc.asyncModelRun(() => ({ model: { memories: [] }, real: strata }), sequence);
+    await fc.asyncModelRun(() => ({ model: { memories: [], conversations: new Map() }, real: strata }), sequence);
   });
 }
 
