@@ -4,10 +4,12 @@
  * store benchmark when it exists, then the HTTP service bench. Writes bench/results/scale.md,
  * scale.json, http.md and http.json and prints a summary; then the governance bench (governance.md and
  * governance.json; skipped with `--no-governance`), then the start-up bench (startup.md; skipped
- * with `--no-startup`). Benchmarks are for people reading reports; CI does not run them.
+ * with `--no-startup`), then the conversations bench (conversations.md; skipped with
+ * `--no-conversations`). Benchmarks are for people reading reports; CI does not run them.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { defaultConversationsOptions, runConversationsBench } from './conversations/conversations.ts';
 import { defaultGovernanceOptions, runGovernanceBench } from './governance/governance.ts';
 import { runHttpBench } from './http/http.ts';
 import { describeMachine } from './lib/machine.ts';
@@ -72,7 +74,10 @@ function printBackend(result: BackendResult): void {
 const governance = !process.argv.includes('--no-governance');
 // --no-startup, the same: the start-up bench (bench/startup/startup.ts) runs after it.
 const startup = !process.argv.includes('--no-startup');
-const options = parseScaleOptions(process.argv.slice(2).filter((arg) => arg !== '--no-governance' && arg !== '--no-startup'));
+// --no-conversations, the same: the conversations bench (bench/conversations/conversations.ts) runs last.
+const conversations = !process.argv.includes('--no-conversations');
+const ownFlags = new Set(['--no-governance', '--no-startup', '--no-conversations']);
+const options = parseScaleOptions(process.argv.slice(2).filter((arg) => !ownFlags.has(arg)));
 const machine = await describeMachine();
 const results: BackendResult[] = [];
 for (const backend of options.backends) results.push(await runScaleBench(backend, options));
@@ -114,4 +119,9 @@ if (startup) {
   execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'startup', 'startup.ts')], { stdio: 'inherit' });
 } else {
   console.log('\nStart-up bench skipped: turned off with --no-startup');
+}
+if (conversations && options.backends.includes('postgres')) {
+  await runConversationsBench({ ...defaultConversationsOptions, adminUrl: options.adminUrl, outputDirectory: options.outputDirectory });
+} else {
+  console.log('\nConversations bench skipped: it runs on server PostgreSQL unless --no-conversations');
 }
