@@ -1,5 +1,5 @@
 import { StrataError } from '../../core/errors.ts';
-import { effectiveLimits, type LimitOverrides, type Limits } from '../../core/plans.ts';
+import { effectiveLimits, type LimitOverrides } from '../../core/plans.ts';
 import type { Identity } from '../../core/scope.ts';
 import type { MemorySource } from '../../core/types.ts';
 import { type MessageRow, messageColumns, toMessage } from '../../db/conversation-tables.ts';
@@ -233,7 +233,7 @@ async function extract(engine: Engine, claim: Claim, settings: Settings): Promis
   if (prepared === null) return;
   if (prepared.kind === 'wait') return postpone(engine, claim, clientId, prepared.waitMs, prepared.limited);
   if (prepared.kind === 'skip' || prepared.messages.length === 0) {
-    return finish(engine, claim, clientId, identity, {
+    return finish(engine, claim, clientId, {
       added: [],
       updated: [],
       invalidated: [],
@@ -300,7 +300,9 @@ async function extract(engine: Engine, claim: Claim, settings: Settings): Promis
     jobId: job.job_id,
   };
   const lastMessage = messages.at(-1)?.id ?? null;
-  await finish(engine, claim, clientId, identity, null, async (db, context) => {
+  await finish(engine, claim, clientId, async (db, now) => {
+    // The limits read at the start of the job: storage quotas hold the facts as they hold any write.
+    const context: WriteContextLike = { identity, now, model: engine.embedder.model, limits };
     const added: string[] = [];
     const updated: string[] = [];
     const invalidated: string[] = [];
@@ -374,7 +376,7 @@ type WriteContextLike = Parameters<typeof storeMemories>[2];
 type JobResult = NonNullable<JobRow['result']>;
 
 /**
- * Settles a job as done in one transaction with its writes (`apply`), and appends its audit
+ * Settles a job as done in one transaction with its writes (`outcome`, when it is a function), and appends its audit
  * entry: if the lease is no longer this worker's (it ran out and another worker took the job),
  * nothing is written, so a job's memories are stored once.
  */
@@ -382,22 +384,19 @@ async function finish(
   engine: Engine,
   claim: Claim,
   clientId: string,
-  identity: Identity,
-  fixed: JobResult | null,
-  apply?: (db: Queryable, context: WriteContextLike) => Promise<JobResult>,
+  outcome: JobResult | ((db: Queryable, now: Date) => Promise<JobResult>),
 ): Promise<void> {
   const { job } = claim;
   await engine.database.withSession(sessionOf(job, clientId), async (db) => {
     if (!(await holdsLease(db, claim, true))) return;
     const now = engine.now();
-    const limits = await tenantLimits(engine, db, job.tenant_id);
-    const result = apply === undefined ? fixed : await apply(db, { identity, now, model: engine.embedder.model, limits });
+    const result = typeof outcome === 'function' ? await outcome(db, now) : outcome;
     await db.query(
       `UPDATE extraction_jobs SET status = 'done', result = $3::jsonb, error = NULL, lease_id = NULL, updated_at = $4::timestamptz
         WHERE tenant_id = $1 AND job_id = $2::uuid`,
       [job.tenant_id, job.job_id, JSON.stringify(result), now.toISOString()],
     );
-    const targets = result === null ? [] : [...result.added, ...result.updated, ...result.invalidated];
+    const targets = [...result.added, ...result.updated, ...result.invalidated];
     await audit(db, job, clientId, now, 'ok', null, targets);
   });
 }
@@ -467,13 +466,6 @@ async function tenantClient(engine: Engine, tenantId: string): Promise<string | 
     db.query<{ client_id: string }>('SELECT client_id FROM tenants WHERE tenant_id = $1', [tenantId]),
   );
   return result.rows[0]?.client_id ?? null;
-}
-
-async function tenantLimits(engine: Engine, db: Queryable, tenantId: string): Promise<Limits | undefined> {
-  const tenant = (
-    await db.query<TenantRow>('SELECT client_id, status, plan, limits, settings FROM tenants WHERE tenant_id = $1', [tenantId])
-  ).rows[0];
-  return tenant === undefined ? undefined : effectiveLimits(tenant.plan, tenant.limits ?? {}, engine.plans);
 }
 
 /** The job's entry in its tenant's audit chain: the worker acting for the conversation's user. */
