@@ -30,6 +30,7 @@ export type {
 } from './features/export/index.ts';
 export { splitLines, toJsonLine, toJsonLines } from './features/export/index.ts';
 export type { AuthenticatedKey, CreateApiKeyInput, CreatedApiKey, KeysApi } from './features/keys/index.ts';
+export type * from './features/knowledge-bases/index.ts';
 export type { MaintenanceApi, ReembedReport } from './features/maintenance/index.ts';
 export type { CreateMemoryInput, ListMemoriesQuery, MemoriesApi, UpdateMemoryInput } from './features/memories/index.ts';
 export type { ContextQuery, SearchApi, SearchQuery, SearchResult } from './features/search/index.ts';

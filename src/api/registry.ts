@@ -4,6 +4,7 @@ import { auditFeature } from '../features/audit/index.ts';
 import { conversationsFeature } from '../features/conversations/index.ts';
 import { exportFeature } from '../features/export/index.ts';
 import { keysFeature } from '../features/keys/index.ts';
+import { knowledgeBasesFeature } from '../features/knowledge-bases/index.ts';
 import { maintenanceFeature } from '../features/maintenance/index.ts';
 import { memoriesFeature } from '../features/memories/index.ts';
 import { searchFeature } from '../features/search/index.ts';
@@ -21,6 +22,7 @@ export const features = [
   memoriesFeature,
   searchFeature,
   conversationsFeature,
+  knowledgeBasesFeature,
   maintenanceFeature,
   exportFeature,
   usageFeature,

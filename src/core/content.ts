@@ -96,3 +96,49 @@ function tail(pieces: string[], tokens: number): string[] {
   }
   return kept;
 }
+
+/**
+ * Splits markdown into chunks of about `maxTokens` at its headings: short sections are packed
+ * together, a long one is cut like plain text with its heading repeated on each piece (so a
+ * chunk from the middle of "## Billing" still says it is about billing). Fitting text returns
+ * as a single chunk equal to the input.
+ */
+export function chunkMarkdown(text: string, options: ChunkOptions = defaultChunkOptions): string[] {
+  if (estimateTokens(text) <= options.maxTokens) return [text];
+  const chunks: string[] = [];
+  let current = '';
+  for (const section of markdownSections(text)) {
+    if (estimateTokens(section) > options.maxTokens) {
+      if (current !== '') chunks.push(current);
+      current = '';
+      const heading = /^#{1,6}\s.*/.exec(section)?.[0];
+      for (const piece of chunkText(section, options))
+        chunks.push(heading === undefined || piece.startsWith(heading) ? piece : `${heading}\n${piece}`);
+      continue;
+    }
+    const joined = current === '' ? section : `${current}\n\n${section}`;
+    if (current !== '' && estimateTokens(joined) > options.maxTokens) {
+      chunks.push(current);
+      current = section;
+    } else current = joined;
+  }
+  if (current !== '') chunks.push(current);
+  return chunks;
+}
+
+/** The text before the first heading, then each heading with its body (headings inside fenced code do not count). */
+function markdownSections(text: string): string[] {
+  const sections: string[] = [];
+  let lines: string[] = [];
+  let fenced = false;
+  for (const line of text.split('\n')) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    if (!fenced && /^#{1,6}\s/.test(line) && lines.join('').trim() !== '') {
+      sections.push(lines.join('\n').trim());
+      lines = [];
+    }
+    lines.push(line);
+  }
+  if (lines.join('').trim() !== '') sections.push(lines.join('\n').trim());
+  return sections;
+}

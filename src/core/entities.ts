@@ -42,16 +42,26 @@ export const userSchema = z.strictObject({
 
 /**
  * Where a memory came from, when Strata made it: a conversation message stored as a searchable
- * memory, or a fact an extraction job drew from messages.
+ * memory, a fact an extraction job drew from messages, or a knowledge base's document.
  */
-export const memorySourceSchema = z.strictObject({
-  kind: z.enum(['message', 'extraction']),
-  conversationId: z.string(),
-  /** The messages it came from, oldest first. */
-  messageIds: z.array(z.uuid()),
-  /** The extraction job, for an extracted memory. */
-  jobId: z.uuid().optional(),
-});
+export const memorySourceSchema = z.union([
+  z.strictObject({
+    kind: z.enum(['message', 'extraction']),
+    conversationId: z.string(),
+    /** The messages it came from, oldest first. */
+    messageIds: z.array(z.uuid()),
+    /** The extraction job, for an extracted memory. */
+    jobId: z.uuid().optional(),
+  }),
+  /** A knowledge base's document (and each of its chunks): which knowledge base, which document. */
+  z.strictObject({
+    kind: z.literal('document'),
+    knowledgeBaseId: z.uuid(),
+    documentId: z.string(),
+    title: z.string().nullable(),
+    contentType: z.enum(['text', 'markdown']),
+  }),
+]);
 
 /** Why a fact stopped being served: the extraction job and the message that contradicted it. */
 export const invalidationSchema = z.strictObject({
@@ -173,4 +183,58 @@ export const contextResultSchema = z.strictObject({
   recent: z.array(memorySchema),
   tokenCount: z.number().int(),
   text: z.string(),
+});
+
+/** A knowledge base: a named store of documents, a tenant's own or shared by a client or the operator. */
+export const knowledgeBaseSchema = z.strictObject({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  /** `customer`: the tenant's own; `client`: readable by all the client's tenants; `world`: readable by everyone. */
+  scope: z.enum(['world', 'client', 'customer']),
+  tenantId: z.string().nullable(),
+  clientId: z.string().nullable(),
+  metadata: jsonObject,
+  documentCount: z.number().int(),
+  chunkCount: z.number().int(),
+  /** UTF-8 bytes of its documents' content. */
+  bytes: z.number().int(),
+  /** False when the caller can read it but not change it (a shared knowledge base it does not own). */
+  writable: z.boolean(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+
+/** A knowledge base's document, traced by its own id. */
+export const knowledgeBaseDocumentSchema = z.strictObject({
+  id: z.string(),
+  knowledgeBaseId: z.uuid(),
+  /** The memory holding it (its chunks point to it). */
+  memoryId: z.uuid(),
+  title: z.string().nullable(),
+  contentType: z.enum(['text', 'markdown']),
+  documentType: z.string(),
+  metadata: jsonObject,
+  chunkCount: z.number().int(),
+  bytes: z.number().int(),
+  /** The text; left out of listings. */
+  content: z.string().optional(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+
+/** An agent registered by a tenant: its model, prompt and the knowledge bases it reads. */
+export const agentSchema = z.strictObject({
+  id: z.string(),
+  tenantId: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  model: z.string().nullable(),
+  systemPrompt: z.string().nullable(),
+  /** Attached knowledge bases that still exist and the tenant can read. */
+  knowledgeBaseIds: z.array(z.uuid()),
+  settings: jsonObject,
+  metadata: jsonObject,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
 });

@@ -24,6 +24,11 @@ export const permissions = {
   'tenants.import': { roles: ['platform', 'client_admin'], refusal: (role) => `role ${role} cannot import a tenant` },
   'users.manage': { roles: administrators, refusal: (role) => `role ${role} cannot manage users` },
   'keys.manage': { roles: administrators, refusal: (role) => `role ${role} cannot manage API keys` },
+  'knowledge-bases.manage': {
+    roles: administrators,
+    refusal: (role) => `role ${role} cannot create, change or delete knowledge bases; an admin can (members add documents)`,
+  },
+  'agents.manage': { roles: administrators, refusal: (role) => `role ${role} cannot manage agents; a tenant admin can` },
   'webhooks.manage': { roles: administrators, refusal: (role) => `role ${role} cannot manage webhooks` },
   'usage.read': { roles: administrators, refusal: (role) => `role ${role} cannot read usage; a tenant admin can` },
   'audit.read': { roles: administrators, refusal: (role) => `role ${role} cannot read audit log; a tenant admin can` },

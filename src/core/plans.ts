@@ -1,9 +1,6 @@
 import { z } from 'zod';
 
-/**
- * Every limit a tenant can have. A missing or null limit means unlimited. (Agents and knowledge
- * bases have no registry yet, so they have no limits either.)
- */
+/** Every limit a tenant can have. A missing or null limit means unlimited. */
 export const limitNames = [
   'users',
   'memories',
@@ -14,6 +11,8 @@ export const limitNames = [
   'burst',
   'concurrentRequests',
   'monthlyBudget',
+  'knowledgeBases',
+  'agents',
 ] as const;
 /** One limit's name. */
 export type LimitName = (typeof limitNames)[number];
@@ -53,6 +52,8 @@ export const planPresets: Readonly<Record<string, Plan>> = {
       burst: 40,
       concurrentRequests: 4,
       monthlyBudget: 50,
+      knowledgeBases: 3,
+      agents: 5,
     },
     features: { hybridSearch: true, webhooks: false, export: true },
   },
@@ -67,6 +68,8 @@ export const planPresets: Readonly<Record<string, Plan>> = {
       burst: 400,
       concurrentRequests: 16,
       monthlyBudget: 2_000,
+      knowledgeBases: 100,
+      agents: 100,
     },
     features: allFeatures,
   },

@@ -60,6 +60,13 @@ const writersByScope: Record<Scope, readonly Role[]> = {
   user: ['platform', 'client_admin', 'admin', 'member'],
 };
 
+/** Whether `identity` may write rows of `scope` (the rule {@link assertCanWrite} enforces). */
+export function canWrite(identity: Identity, scope: Scope): boolean {
+  if (!writersByScope[scope].includes(identity.role)) return false;
+  if (isTenantScope(scope) && identity.tenantId === undefined) return false;
+  return scope !== 'user' || identity.userId !== undefined;
+}
+
 /**
  * Throws unless `identity` may write memories of `scope`: world by the operator, client by
  * its admin, customer by admins and members, user by that user (who must be named).

@@ -1,8 +1,11 @@
 import type { z } from 'zod';
 import type {
+  agentSchema,
   contextResultSchema,
   conversationSchema,
   createdMemorySchema,
+  knowledgeBaseDocumentSchema,
+  knowledgeBaseSchema,
   memorySchema,
   memorySourceSchema,
   memoryVersionSchema,
@@ -49,3 +52,9 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+/** A knowledge base: a named store of documents. */
+export type KnowledgeBase = z.infer<typeof knowledgeBaseSchema>;
+/** A knowledge base's document. */
+export type KnowledgeBaseDocument = z.infer<typeof knowledgeBaseDocumentSchema>;
+/** An agent in a tenant's registry. */
+export type Agent = z.infer<typeof agentSchema>;

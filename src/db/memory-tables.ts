@@ -14,7 +14,8 @@ export function memoryColumns(table: MemoryTable, alias = 'm'): string {
   return `${owner}, ${alias}.memory_id::text AS memory_id, ${alias}.kind, ${alias}.parent_id::text AS parent_id,
     ${alias}.chunk_index, ${alias}.chunk_count, ${alias}.scope, ${alias}.document_type, ${alias}.content,
     ${alias}.content_hash, ${alias}.metadata, ${alias}.agent_id, ${alias}.conversation_id, ${alias}.version,
-    ${alias}.embedding_model, ${alias}.created_at, ${alias}.updated_at, ${alias}.expires_at, ${alias}.source`;
+    ${alias}.embedding_model, ${alias}.created_at, ${alias}.updated_at, ${alias}.expires_at, ${alias}.source,
+    ${alias}.knowledge_base_id::text AS knowledge_base_id, ${alias}.document_key`;
 }
 
 /** A memory row as selected by {@link memoryColumns}. */
@@ -40,6 +41,10 @@ export interface MemoryRow {
   updated_at: Date | string;
   expires_at: Date | string | null;
   source: MemorySource | null;
+  /** Set on a knowledge base's documents and their chunks. */
+  knowledge_base_id: string | null;
+  /** The caller's id of a knowledge-base document, repeated on its chunks (NULL on memories). */
+  document_key: string | null;
 }
 
 /** ISO-8601 text for a timestamp from either driver. */

@@ -1,4 +1,8 @@
 import type { Limits } from '../core/plans.ts';
+
+/** Limits on how many of a tenant's registry rows there may be (knowledge bases, agents). */
+export type RegistryLimit = 'knowledgeBases' | 'agents';
+
 import type { Queryable } from '../db/database.ts';
 import { enqueueEvent } from './events.ts';
 import { limitExceeded } from './rate-limiter.ts';
@@ -8,7 +12,7 @@ export const approachingShare = 0.8;
 
 /** One count a write changed, and the limit it is held to. */
 export interface QuotaCheck {
-  limit: 'users' | 'memories' | 'storageBytes';
+  limit: 'users' | 'memories' | 'storageBytes' | RegistryLimit;
   before: number;
   after: number;
 }

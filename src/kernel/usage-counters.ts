@@ -2,7 +2,7 @@ import { notFound } from '../core/errors.ts';
 import type { Limits } from '../core/plans.ts';
 import type { Identity } from '../core/scope.ts';
 import type { Queryable } from '../db/database.ts';
-import { enforceQuotas } from './quota.ts';
+import { enforceQuotas, type RegistryLimit } from './quota.ts';
 
 /** Changes to a tenant's counters from one write. */
 export interface UsageDelta {
@@ -56,12 +56,37 @@ export async function addUsage(db: Queryable, context: UsageContext, delta: Usag
   return Number(row.searchable_count);
 }
 
-/** The usage a set of deleted top-level rows gave back (chunk rows are counted by their parent). */
-export function removedUsage(rows: ReadonlyArray<{ kind: string; chunk_count: number; bytes: number | string }>): UsageDelta {
+/**
+ * The usage a set of deleted top-level rows gave back (chunk rows are counted by their parent;
+ * knowledge-base documents, which carry a `knowledge_base_id`, hold storage but are not memories).
+ */
+export function removedUsage(
+  rows: ReadonlyArray<{ kind: string; chunk_count: number; bytes: number | string; knowledge_base_id?: string | null }>,
+): UsageDelta {
   const top = rows.filter((row) => row.kind !== 'chunk');
   return {
-    memories: -top.length,
+    memories: -top.filter((row) => row.knowledge_base_id === undefined || row.knowledge_base_id === null).length,
     searchable: -top.reduce((total, row) => total + row.chunk_count, 0),
     bytes: -top.reduce((total, row) => total + Number(row.bytes), 0),
   };
+}
+
+const registryCounters: Record<RegistryLimit, string> = { knowledgeBases: 'knowledge_base_count', agents: 'agent_count' };
+
+/**
+ * Counts a tenant's registry row created (+1) or deleted (-1), under the counter row's lock, so
+ * `limit` holds exactly however many creates race: the one that would pass it throws
+ * `limit_exceeded` and rolls back.
+ */
+export async function countRegistered(db: Queryable, context: UsageContext, limit: RegistryLimit, delta: 1 | -1): Promise<void> {
+  const tenantId = context.identity.tenantId ?? '';
+  const column = registryCounters[limit];
+  const result = await db.query<{ count: string }>(
+    `UPDATE tenant_usage SET ${column} = ${column} + $2 WHERE tenant_id = $1 RETURNING ${column}::text AS count`,
+    [tenantId, delta],
+  );
+  const row = result.rows[0];
+  if (row === undefined) throw notFound('tenant', tenantId);
+  const after = Number(row.count);
+  await enforceQuotas(db, tenantId, context.limits, [{ limit, before: after - delta, after }], context.now);
 }

@@ -8,6 +8,7 @@ import { idempotencyOwnerMigration } from './007-idempotency-owner.ts';
 import { conversationsMigration } from './008-conversations.ts';
 import { tenantProviderKeysMigration } from './009-tenant-provider-keys.ts';
 import { llmTokensMigration } from './010-llm-tokens.ts';
+import { knowledgeBasesMigration } from './011-knowledge-bases.ts';
 
 /** One schema change. Versions only ever grow; an applied migration is never edited. */
 export interface Migration {
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   { version: 8, name: 'conversations', sql: conversationsMigration },
   { version: 9, name: 'tenant-provider-keys', sql: tenantProviderKeysMigration },
   { version: 10, name: 'llm-tokens', sql: llmTokensMigration },
+  { version: 11, name: 'knowledge-bases', sql: knowledgeBasesMigration },
 ];

@@ -12,7 +12,7 @@ export {
   type UpdateMemoryInput,
 } from './memories-schemas.ts';
 export { commonTerms, listMemories } from './memory-reads.ts';
-export { deleteConversationMemories, type PreparedMemory, replaceMemory, type WriteContext } from './memory-writes.ts';
+export { deleteConversationMemories, insertMemories, type PreparedMemory, replaceMemory, type WriteContext } from './memory-writes.ts';
 export { prepareMemories } from './prepare-memory.ts';
 export { storeMemories, writeContextFor } from './store-memories.ts';
 

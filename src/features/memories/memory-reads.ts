@@ -16,7 +16,7 @@ import { SqlParams } from '../../db/sql-params.ts';
 import { unionOrdered } from '../../db/union-query.ts';
 import type { ListMemoriesQuery } from './memories-schemas.ts';
 
-/** Finds a visible, unexpired top-level memory by id in either table. */
+/** Finds a visible, unexpired top-level memory by id in either table (knowledge-base documents are read through their knowledge base). */
 export async function findMemory(
   db: Queryable,
   identity: Identity,
@@ -31,7 +31,8 @@ export async function findMemory(
     if (visible === null) continue;
     const result = await db.query<MemoryRow>(
       `SELECT ${memoryColumns(table)} FROM ${table} m
-       WHERE ${visible} AND m.memory_id = ${params.add(id)}::uuid AND m.kind <> 'chunk' AND ${notExpired(params, now)}
+       WHERE ${visible} AND m.memory_id = ${params.add(id)}::uuid AND m.kind <> 'chunk' AND m.knowledge_base_id IS NULL
+         AND ${notExpired(params, now)}
        ${options.forUpdate === true ? 'FOR UPDATE' : ''}`,
       params.values,
     );
@@ -56,7 +57,7 @@ export async function listMemories(
   for (const table of ['memories', 'shared_memories'] as const) {
     const visible = visibilityTerms(table, identity, scopes, params);
     if (visible === null) continue;
-    const terms = [visible, `m.kind <> 'chunk'`, notExpired(params, now), ...commonTerms(query, params)];
+    const terms = [visible, `m.kind <> 'chunk'`, 'm.knowledge_base_id IS NULL', notExpired(params, now), ...commonTerms(query, params)];
     if (after !== null) terms.push(`m.memory_id < ${params.add(after)}::uuid`);
     parts.push(`SELECT ${memoryColumns(table)} FROM ${table} m WHERE ${terms.join(' AND ')} ORDER BY m.memory_id DESC LIMIT ${limit}`);
   }

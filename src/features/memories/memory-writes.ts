@@ -22,6 +22,8 @@ export interface PreparedMemory {
   /** Provenance, for a memory made from a conversation. */
   source: MemorySource | null;
   expiresAt: string | null;
+  /** For a knowledge-base document: its knowledge base and the caller's id for it (see `features/knowledge-bases`). */
+  knowledgeBase?: { id: string; documentKey: string } | undefined;
   /** One entry per searchable piece; a single piece means the memory is its own chunk. */
   chunks: PreparedChunk[];
 }
@@ -77,6 +79,8 @@ function rowColumns(table: MemoryTable, context: WriteContext): InsertColumn<Sto
     { name: 'agent_id', type: 'text', value: (row) => row.memory.agentId },
     { name: 'conversation_id', type: 'text', value: (row) => row.memory.conversationId },
     { name: 'source', type: 'jsonb', value: (row) => (row.memory.source === null ? null : JSON.stringify(row.memory.source)) },
+    { name: 'knowledge_base_id', type: 'uuid', value: (row) => row.memory.knowledgeBase?.id ?? null },
+    { name: 'document_key', type: 'text', value: (row) => row.memory.knowledgeBase?.documentKey ?? null },
     { name: 'embedding', type: 'vector', value: (row) => (row.embedding === null ? null : JSON.stringify(row.embedding)) },
     { name: 'embedding_model', type: 'text', value: () => context.model },
     { name: 'created_at', type: 'timestamptz', value: () => now },
@@ -86,8 +90,8 @@ function rowColumns(table: MemoryTable, context: WriteContext): InsertColumn<Sto
 }
 
 const dedupConflict: Record<MemoryTable, string> = {
-  memories: `ON CONFLICT (tenant_id, scope, coalesce(user_id, ''), content_hash) WHERE kind <> 'chunk' DO NOTHING`,
-  shared_memories: `ON CONFLICT (scope, coalesce(client_id, ''), content_hash) WHERE kind <> 'chunk' DO NOTHING`,
+  memories: `ON CONFLICT (tenant_id, scope, coalesce(user_id, ''), content_hash) WHERE kind <> 'chunk' AND knowledge_base_id IS NULL DO NOTHING`,
+  shared_memories: `ON CONFLICT (scope, coalesce(client_id, ''), content_hash) WHERE kind <> 'chunk' AND knowledge_base_id IS NULL DO NOTHING`,
 };
 
 function topLevelRow(memory: PreparedMemory): StoredRow {
@@ -118,9 +122,10 @@ function chunkRows(memory: PreparedMemory): StoredRow[] {
   }));
 }
 
+/** Knowledge-base documents count towards storage, not towards the `memories` limit. */
 function usageOf(memories: readonly PreparedMemory[], sign: 1 | -1 = 1): UsageDelta {
   return {
-    memories: sign * memories.length,
+    memories: sign * memories.filter((memory) => memory.knowledgeBase === undefined).length,
     searchable: sign * memories.reduce((total, memory) => total + memory.chunks.length, 0),
     bytes: sign * memories.reduce((total, memory) => total + Buffer.byteLength(memory.content), 0),
   };
@@ -160,7 +165,7 @@ async function purgeExpiredDuplicates(db: Queryable, table: MemoryTable, memorie
   if (table === 'memories') params.push(context.identity.tenantId);
   const removed = await db.query<{ kind: string; chunk_count: number; bytes: number }>(
     `DELETE FROM ${table} WHERE ${owner} AND content_hash = ANY($1::text[]) AND kind <> 'chunk'
-       AND expires_at <= $2::timestamptz RETURNING kind, chunk_count, octet_length(content) AS bytes`,
+       AND knowledge_base_id IS NULL AND expires_at <= $2::timestamptz RETURNING kind, chunk_count, octet_length(content) AS bytes`,
     params,
   );
   if (table === 'memories' && removed.rows.length > 0) await addUsage(db, context, removedUsage(removed.rows));
@@ -177,7 +182,7 @@ export async function findByHashes(
   const params: unknown[] = [hashes];
   if (table === 'memories') params.push(context.identity.tenantId);
   const result = await db.query<MemoryRow>(
-    `SELECT ${memoryColumns(table)} FROM ${table} m WHERE ${owner} AND m.content_hash = ANY($1::text[]) AND m.kind <> 'chunk'`,
+    `SELECT ${memoryColumns(table)} FROM ${table} m WHERE ${owner} AND m.content_hash = ANY($1::text[]) AND m.kind <> 'chunk' AND m.knowledge_base_id IS NULL`,
     params,
   );
   return result.rows;

@@ -21,6 +21,10 @@ export interface CandidateRequest {
   tenantIndexed: boolean;
   /** True when nothing else runs in the transaction after this search: planner settings need no reset. */
   lastStatement?: boolean;
+  /** Knowledge bases whose documents are searched too (ids the caller was checked to read). */
+  knowledgeBaseIds?: readonly string[];
+  /** False to search only those knowledge bases, not the memories of the scope chain. */
+  memories?: boolean;
 }
 
 /**
@@ -31,7 +35,16 @@ export interface CandidateRequest {
 export function baseTerms(table: MemoryTable, request: CandidateRequest, params: SqlParams): string[] | null {
   const visible = visibilityTerms(table, request.identity, request.scopes, params);
   if (visible === null) return null;
-  return [visible, `m.kind <> 'document'`, notExpired(params, request.now), ...commonTerms(request.query, params)];
+  const { agentId, conversationId, documentType, filter } = request.query;
+  // Which rows: memories (their agent and conversation filters apply to them only), and the named knowledge bases.
+  const sources: string[] = [];
+  if (request.memories !== false)
+    sources.push(['m.knowledge_base_id IS NULL', ...commonTerms({ agentId, conversationId }, params)].join(' AND '));
+  const knowledgeBases = request.knowledgeBaseIds ?? [];
+  if (knowledgeBases.length > 0) sources.push(`m.knowledge_base_id = ANY (${params.add(knowledgeBases)}::uuid[])`);
+  if (sources.length === 0) return null;
+  const source = sources.length === 1 ? (sources[0] ?? '') : `((${sources.join(') OR (')}))`;
+  return [visible, source, `m.kind <> 'document'`, notExpired(params, request.now), ...commonTerms({ documentType, filter }, params)];
 }
 
 /**

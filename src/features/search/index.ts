@@ -3,9 +3,10 @@ import { createSearchApi } from './search-api.ts';
 import { searchOperations } from './search-operations.ts';
 
 // The search feature's public face: what other features, the composition root and the surfaces may import.
-export { buildContext, type ContextRequest, embedQuery } from './build-context.ts';
+export { buildContext, type ContextRequest, candidateRequest, embedQuery, requireFeature } from './build-context.ts';
+export { runSearch } from './run-search.ts';
 export type { SearchApi, SearchResult } from './search-api.ts';
-export { type ContextQuery, contextSchema, type SearchQuery } from './search-schemas.ts';
+export { type ContextQuery, contextSchema, type SearchQuery, searchResultSchema } from './search-schemas.ts';
 
 /** The search feature, for the registry. */
 export const searchFeature = defineFeature({ operations: searchOperations, create: createSearchApi });
