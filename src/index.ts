@@ -15,6 +15,7 @@ export { type Identity, type Role, roles, type Scope, scopes } from './core/scop
 export type * from './core/types.ts';
 export { createStrata, type Strata } from './create-strata.ts';
 export { optionsFromEnvironment } from './env-options.ts';
+export type * from './features/agents/index.ts';
 export type { AuditApi, AuditBreak, AuditEvent, AuditQuery, AuditVerification } from './features/audit/index.ts';
 export type * from './features/conversations/index.ts';
 export type {

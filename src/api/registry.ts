@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type HttpRoute, type Operation, operationName } from '../core/operation.ts';
+import { agentsFeature } from '../features/agents/index.ts';
 import { auditFeature } from '../features/audit/index.ts';
 import { conversationsFeature } from '../features/conversations/index.ts';
 import { exportFeature } from '../features/export/index.ts';
@@ -23,6 +24,7 @@ export const features = [
   searchFeature,
   conversationsFeature,
   knowledgeBasesFeature,
+  agentsFeature,
   maintenanceFeature,
   exportFeature,
   usageFeature,

@@ -13,7 +13,6 @@ export type {
   SearchKnowledgeBasesQuery,
   UpdateKnowledgeBaseInput,
 } from './knowledge-bases-schemas.ts';
-export { readableKnowledgeBaseIds } from './knowledge-bases-sql.ts';
 
 /** The knowledge-bases feature, for the registry. */
 export const knowledgeBasesFeature = defineFeature({ operations: knowledgeBasesOperations, create: createKnowledgeBasesApi });

@@ -11,7 +11,7 @@ import { type Engine, inSession, maybeIndexTenant } from '../../kernel/engine.ts
 import { noteTargets } from '../../kernel/govern.ts';
 import { addUsage, countRegistered, removedUsage } from '../../kernel/usage-counters.ts';
 import { insertMemories, type PreparedMemory, writeContextFor } from '../memories/index.ts';
-import { candidateRequest, embedQuery, requireFeature, runSearch, type SearchResult } from '../search/index.ts';
+import { candidateRequest, embedQuery, requireFeature, runSearch, type SearchResult, searchedKnowledgeBases } from '../search/index.ts';
 import {
   addDocumentsSchema,
   type CreateKnowledgeBaseInput,
@@ -39,7 +39,6 @@ import {
   type KnowledgeBaseRow,
   listKnowledgeBases,
   ownsKnowledgeBase,
-  readableKnowledgeBaseIds,
   toDocument,
   toKnowledgeBase,
 } from './knowledge-bases-sql.ts';
@@ -125,9 +124,7 @@ export function createKnowledgeBasesApi(engine: Engine, bound: CallerContext | u
     const embedding = await embedQuery(engine, mode, parsed.query);
     return inSession(engine, caller, async (db, resolved, tenant) => {
       requireFeature(tenant, mode);
-      const readable = await readableKnowledgeBaseIds(db, resolved, ids);
-      const missing = ids.find((id) => !readable.includes(id));
-      if (missing !== undefined) throw notFound('knowledge base', missing);
+      const readable = await searchedKnowledgeBases(db, resolved, ids, undefined);
       const request = {
         ...candidateRequest(engine, resolved, tenant, parsed, parsed.limit ?? 10),
         scopes: ['customer', 'client', 'world'] as const,

@@ -1,11 +1,9 @@
 import { canWrite, type Identity } from '../../core/scope.ts';
 import type { Json, KnowledgeBase, KnowledgeBaseDocument, MemorySource } from '../../core/types.ts';
 import type { Queryable } from '../../db/database.ts';
+import { type KnowledgeBaseTable, readableTerms } from '../../db/knowledge-base-tables.ts';
 import { isoTime, type MemoryTable } from '../../db/memory-tables.ts';
 import { SqlParams } from '../../db/sql-params.ts';
-
-/** The two homes of knowledge bases: a tenant's own, and shared ones (a client's or the operator's). */
-export type KnowledgeBaseTable = 'knowledge_bases' | 'shared_knowledge_bases';
 
 /** A knowledge-base row, aligned across both tables. */
 export interface KnowledgeBaseRow {
@@ -36,12 +34,6 @@ function columns(table: KnowledgeBaseTable): string {
 /** Which memory table holds a knowledge base's documents. */
 export function documentTable(row: Pick<KnowledgeBaseRow, 'table'>): MemoryTable {
   return row.table === 'knowledge_bases' ? 'memories' : 'shared_memories';
-}
-
-/** The terms limiting `table` (alias `k`) to what `identity` reads; null when it reads none of it. */
-function readable(table: KnowledgeBaseTable, identity: Identity, params: SqlParams): string | null {
-  if (table === 'knowledge_bases') return identity.tenantId === undefined ? null : `k.tenant_id = ${params.add(identity.tenantId)}`;
-  return `(k.scope = 'world' OR k.client_id = ${params.add(identity.clientId)})`;
 }
 
 /** Maps a row to the public shape; `writable` says whether `identity` may change its documents. */
@@ -81,7 +73,7 @@ export async function findKnowledgeBase(
 ): Promise<KnowledgeBaseRow | null> {
   for (const table of ['knowledge_bases', 'shared_knowledge_bases'] as const) {
     const params = new SqlParams();
-    const terms = readable(table, identity, params);
+    const terms = readableTerms(table, identity, params);
     if (terms === null) continue;
     const result = await db.query<KnowledgeBaseRow>(
       `SELECT ${columns(table)} FROM ${table} k WHERE ${terms} AND k.knowledge_base_id = ${params.add(id)}::uuid
@@ -92,22 +84,6 @@ export async function findKnowledgeBase(
     if (row !== undefined) return row;
   }
   return null;
-}
-
-/** Of `ids`, those `identity` can read, in the order given. */
-export async function readableKnowledgeBaseIds(db: Queryable, identity: Identity, ids: readonly string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const params = new SqlParams();
-  const list = params.add(ids);
-  const parts = (['knowledge_bases', 'shared_knowledge_bases'] as const).flatMap((table) => {
-    const terms = readable(table, identity, params);
-    return terms === null
-      ? []
-      : [`SELECT k.knowledge_base_id::text AS id FROM ${table} k WHERE ${terms} AND k.knowledge_base_id = ANY (${list}::uuid[])`];
-  });
-  const result = await db.query<{ id: string }>(parts.join(' UNION ALL '), params.values);
-  const found = new Set(result.rows.map((row) => row.id));
-  return ids.filter((id) => found.has(id));
 }
 
 /** A page of readable knowledge bases, newest first (ids are time-ordered), optionally of one scope. */
@@ -122,7 +98,7 @@ export async function listKnowledgeBases(
   const parts: string[] = [];
   for (const table of ['knowledge_bases', 'shared_knowledge_bases'] as const) {
     if (scope !== undefined && (scope === 'customer') !== (table === 'knowledge_bases')) continue;
-    const terms = readable(table, identity, params);
+    const terms = readableTerms(table, identity, params);
     if (terms === null) continue;
     const conditions = [terms];
     if (table === 'shared_knowledge_bases' && scope !== undefined) conditions.push(`k.scope = ${params.add(scope)}`);

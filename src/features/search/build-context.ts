@@ -1,9 +1,10 @@
 import { estimateTokens } from '../../core/content.ts';
-import { StrataError } from '../../core/errors.ts';
+import { notFound, StrataError } from '../../core/errors.ts';
 import { type Identity, readableScopes } from '../../core/scope.ts';
 import type { ContextResult, Memory, Message, SearchHit, SearchMode } from '../../core/types.ts';
 import { findConversation, latestMessages } from '../../db/conversation-tables.ts';
 import type { Queryable } from '../../db/database.ts';
+import { agentKnowledgeBaseIds, readableKnowledgeBaseIds } from '../../db/knowledge-base-tables.ts';
 import { toMemory } from '../../db/memory-tables.ts';
 import type { Engine, TenantFacts } from '../../kernel/engine.ts';
 import { noteTargets } from '../../kernel/govern.ts';
@@ -58,15 +59,15 @@ export async function buildContext(
   requireFeature(tenant, mode);
   // The query's own conversation is what the agent already sees; it is not a filter on memories.
   const { conversationId, ...memoryQuery } = parsed;
-  const hits = await runSearch(
-    db,
-    candidateRequest(engine, resolved, tenant, memoryQuery, parsed.limit ?? 20),
-    mode,
-    parsed.query,
-    embedding,
-  );
-  const count = parsed.recentTurns ?? 10;
   const conversation = conversationId === undefined ? null : await findConversation(db, resolved, conversationId);
+  // The agent the turn is for (named, or the conversation's) brings its knowledge bases along.
+  const agentId = parsed.agentId ?? conversation?.agent_id ?? undefined;
+  const request = {
+    ...candidateRequest(engine, resolved, tenant, memoryQuery, parsed.limit ?? 20),
+    knowledgeBaseIds: await searchedKnowledgeBases(db, resolved, parsed.knowledgeBaseIds, agentId),
+  };
+  const hits = await runSearch(db, request, mode, parsed.query, embedding);
+  const count = parsed.recentTurns ?? 10;
   const messages = conversation === null ? [] : await latestMessages(db, conversation, count);
   const recent =
     conversationId === undefined || conversation !== null ? [] : await recentTurns(db, resolved, conversationId, count, engine.now());
@@ -76,6 +77,26 @@ export async function buildContext(
     selected.memories.map((memory) => memory.memoryId),
   );
   return selected;
+}
+
+/**
+ * The knowledge bases a search reads: those it names, each of which must be readable (`not_found`
+ * otherwise, as for one that never existed), and those attached to `agentId`, when it names a
+ * registered agent, that are still there and readable.
+ */
+export async function searchedKnowledgeBases(
+  db: Queryable,
+  identity: Identity,
+  named: readonly string[] | undefined,
+  agentId: string | undefined,
+): Promise<string[]> {
+  const wanted = [...new Set(named ?? [])];
+  const readable = await readableKnowledgeBaseIds(db, identity, wanted);
+  const missing = wanted.find((id) => !readable.includes(id));
+  if (missing !== undefined) throw notFound('knowledge base', missing);
+  if (agentId === undefined) return readable;
+  const attached = await readableKnowledgeBaseIds(db, identity, await agentKnowledgeBaseIds(db, identity, agentId));
+  return [...new Set([...readable, ...attached])];
 }
 
 async function recentTurns(db: Queryable, identity: Identity, conversationId: string, count: number, now: Date): Promise<Memory[]> {

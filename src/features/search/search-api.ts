@@ -6,7 +6,7 @@ import { findConversation, lastUserMessage } from '../../db/conversation-tables.
 import { type CallerContext, currentIdentity } from '../../kernel/caller.ts';
 import { type Engine, inSession } from '../../kernel/engine.ts';
 import { noteTargets } from '../../kernel/govern.ts';
-import { buildContext, candidateRequest, embedQuery, requireFeature } from './build-context.ts';
+import { buildContext, candidateRequest, embedQuery, requireFeature, searchedKnowledgeBases } from './build-context.ts';
 import { runSearch } from './run-search.ts';
 import type { ContextQuery, SearchQuery } from './search-schemas.ts';
 import { contextSchema, searchSchema } from './search-schemas.ts';
@@ -51,7 +51,11 @@ export function createSearchApi(engine: Engine, bound: CallerContext | undefined
         // A vector search is the last statement that reads memories; hybrid runs keyword queries after it.
         const hits = await runSearch(
           db,
-          { ...candidateRequest(engine, resolved, tenant, parsed, parsed.limit ?? 10), lastStatement: mode === 'vector' },
+          {
+            ...candidateRequest(engine, resolved, tenant, parsed, parsed.limit ?? 10),
+            knowledgeBaseIds: await searchedKnowledgeBases(db, resolved, parsed.knowledgeBaseIds, undefined),
+            lastStatement: mode === 'vector',
+          },
           mode,
           parsed.query,
           embedding,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { searchHitSchema, searchModeSchema } from '../../core/entities.ts';
-import { documentType, filterSchema, inputLimits, limitSchema, opaqueId, wellFormedText } from '../../core/schemas.ts';
+import { documentType, filterSchema, inputLimits, limitSchema, opaqueId, uuidText, wellFormedText } from '../../core/schemas.ts';
 import { scopes } from '../../core/scope.ts';
 
 const searchFields = {
@@ -11,6 +11,8 @@ const searchFields = {
   documentType: documentType.optional(),
   agentId: opaqueId.optional(),
   conversationId: opaqueId.optional(),
+  /** Knowledge bases whose documents are searched too (own or shared; at most 20). */
+  knowledgeBaseIds: z.array(uuidText).min(1).max(20).optional(),
 };
 
 /** Input to `search`. */

@@ -60,23 +60,19 @@ function storedExtraction(tenantSettings: unknown): StoredExtractionSettings | '
 }
 
 /**
- * Throws `forbidden` naming `model` unless the deployment allows it. Settings are checked when
- * written and again at use: the allow-list may have changed since.
+ * Throws `forbidden` naming `model` (and the input `field` holding it) unless the deployment
+ * allows it. Settings are checked when written and again at use: the allow-list may have changed since.
  */
-export function assertModelAllowed(engine: Pick<Engine, 'models'>, model: string | undefined, tenantId?: string): void {
+export function assertModelAllowed(
+  engine: Pick<Engine, 'models'>,
+  model: string | undefined,
+  tenantId?: string,
+  field = 'settings.extraction.model',
+): void {
   if (model === undefined || engine.models.allowed.includes(model)) return;
-  throw new StrataError(
-    'forbidden',
-    `settings.extraction.model: model ${JSON.stringify(model)} is not in this deployment's allowed models`,
-    {
-      details: {
-        field: 'settings.extraction.model',
-        model,
-        allowed: [...engine.models.allowed],
-        ...(tenantId === undefined ? {} : { tenantId }),
-      },
-    },
-  );
+  throw new StrataError('forbidden', `${field}: model ${JSON.stringify(model)} is not in this deployment's allowed models`, {
+    details: { field, model, allowed: [...engine.models.allowed], ...(tenantId === undefined ? {} : { tenantId }) },
+  });
 }
 
 /** The model a tenant's extraction calls, and the provider that reaches it. */
