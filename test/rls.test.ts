@@ -18,6 +18,11 @@ describeEachStore('row-level security', (target) => {
         // A system message: kept in the conversation, not made a memory (the memories rows above stay as they are).
         await caller.conversations.addMessages(conversation.id, [{ role: 'system', content: 'identical text' }]);
       }
+      const base = await strata.as({ tenantId }).knowledgeBases.create({ name: 'identical name' });
+      await strata.as({ tenantId }).agents.create({ id: 'identical-id', name: 'identical name', knowledgeBaseIds: [base.id] });
+    }
+    for (const clientId of ['client-x', 'client-y']) {
+      await strata.as({ clientId, role: 'client_admin' }).knowledgeBases.create({ name: 'identical name' });
     }
   });
   afterAll(() => strata.close());
@@ -45,11 +50,13 @@ describeEachStore('row-level security', (target) => {
       return result.rows;
     });
     expect(tables.map((table) => table.name)).toEqual([
+      'agents',
       'audit_log',
       'conversation_messages',
       'conversations',
       'extraction_jobs',
       'idempotency_records',
+      'knowledge_bases',
       'memories',
       'memory_history',
       'storage_daily',
@@ -180,6 +187,83 @@ describeEachStore('row-level security', (target) => {
       expect(await rows({ role: 'admin', tenantId: 'tenant-a' })).toEqual(['tenant-a/-']);
     });
   }
+
+  /** Runs `check` with `table`'s policy `name` opened to every row, then restores it. */
+  async function withPolicyRemoved(table: string, name: string, check: () => Promise<void>): Promise<void> {
+    const policy = await database.asOwner(async (db) => {
+      const result = await db.query<{ qual: string | null; check: string | null }>(
+        `SELECT pg_get_expr(polqual, polrelid) AS qual, pg_get_expr(polwithcheck, polrelid) AS check FROM pg_policy
+         WHERE polname = '${name}' AND polrelid = '${table}'::regclass`,
+      );
+      return result.rows[0];
+    });
+    if (policy?.qual === undefined || policy.qual === null) throw new Error(`${table} policy ${name} missing`);
+    const withCheck = policy.check === null ? '' : ' WITH CHECK (true)';
+    try {
+      await database.asOwner((db) => db.exec(`ALTER POLICY ${name} ON ${table} USING (true)${withCheck}`));
+      await check();
+    } finally {
+      const restoredCheck = policy.check === null ? '' : ` WITH CHECK (${policy.check})`;
+      await database.asOwner((db) => db.exec(`ALTER POLICY ${name} ON ${table} USING (${policy.qual})${restoredCheck}`));
+    }
+  }
+
+  // Knowledge bases and agents: a tenant's own, from the database alone, and only because of their policies.
+  for (const table of ['knowledge_bases', 'agents']) {
+    const rows = (settings: Parameters<Database['withSession']>[0]) =>
+      database.withSession(settings, async (db) => {
+        const result = await db.query<{ tenant_id: string }>(`SELECT tenant_id FROM ${table}`);
+        return result.rows.map((row) => row.tenant_id).sort();
+      });
+
+    it(`isolates ${table} by tenant without application filters, and only because of its policy`, async () => {
+      expect(await rows({ role: 'admin', tenantId: 'tenant-a' })).toEqual(['tenant-a']);
+      expect(await rows({ role: 'platform' })).toEqual([]);
+      await expect(
+        database.withSession({ role: 'admin', tenantId: 'tenant-a' }, (db) =>
+          db.query(`UPDATE ${table} SET name = 'taken' WHERE tenant_id = 'tenant-b' RETURNING 1`),
+        ),
+      ).resolves.toMatchObject({ rows: [] });
+      await withPolicyRemoved(table, 'tenant_isolation', async () => {
+        expect(await rows({ role: 'admin', tenantId: 'tenant-a' })).toEqual(['tenant-a', 'tenant-b']);
+      });
+      expect(await rows({ role: 'admin', tenantId: 'tenant-a' })).toEqual(['tenant-a']);
+    });
+  }
+
+  it("shows a client's shared knowledge bases only to that client's callers, writable only by its client admin, because of the policies", async () => {
+    const shared = (settings: Parameters<Database['withSession']>[0]) =>
+      database.withSession(settings, async (db) => {
+        const result = await db.query<{ client_id: string }>('SELECT client_id FROM shared_knowledge_bases');
+        return result.rows.map((row) => row.client_id).sort();
+      });
+    const tenantAdmin = { role: 'admin', tenantId: 'tenant-a', clientId: 'client-x' } as const;
+    expect(await shared(tenantAdmin)).toEqual(['client-x']);
+    expect(await shared({ role: 'client_admin', clientId: 'client-y' })).toEqual(['client-y']);
+    const rename = (settings: Parameters<Database['withSession']>[0]) =>
+      database.withSession(settings, (db) => db.query(`UPDATE shared_knowledge_bases SET name = 'defaced' RETURNING client_id`));
+    expect((await rename(tenantAdmin)).rows).toEqual([]);
+    await expect(
+      database.withSession(tenantAdmin, (db) =>
+        db.query(`INSERT INTO shared_knowledge_bases (knowledge_base_id, scope, client_id, name, created_at, updated_at)
+                  VALUES (gen_random_uuid(), 'client', 'client-x', 'forged', now(), now())`),
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
+    await withPolicyRemoved('shared_knowledge_bases', 'shared_read', async () => {
+      expect(await shared(tenantAdmin)).toEqual(['client-x', 'client-y']);
+    });
+    await withPolicyRemoved('shared_knowledge_bases', 'shared_write', async () => {
+      await database.withSession(tenantAdmin, (db) =>
+        db.query(`UPDATE shared_knowledge_bases SET description = 'leak' WHERE client_id = 'client-x'`),
+      );
+      const described = await database.asOwner((db) =>
+        db.query<{ description: string | null }>(`SELECT description FROM shared_knowledge_bases WHERE client_id = 'client-x'`),
+      );
+      expect(described.rows.map((row) => row.description)).toEqual(['leak']);
+    });
+    expect((await rename(tenantAdmin)).rows).toEqual([]);
+    expect(await shared(tenantAdmin)).toEqual(['client-x']);
+  });
 
   it('is the policy that isolates: a permissive policy leaks, and restoring it stops the leak', async () => {
     const policy = await database.asOwner(async (db) => {

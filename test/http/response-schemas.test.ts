@@ -68,6 +68,25 @@ describeEachStore('response schemas', (target) => {
     await john.conversations.turn(thread.id, { reply: { content: 'Done: 14A.' }, message: { content: 'And a vegetarian meal' } });
     await john.context({ conversationId: thread.id });
     await john.conversations.delete(thread.id, { keepMemories: true });
+    const base = await acme.knowledgeBases.create({ name: 'Docs' });
+    await acme.knowledgeBases.list();
+    await acme.knowledgeBases.get(base.id);
+    await acme.knowledgeBases.update(base.id, { description: 'Product docs' });
+    await acme.knowledgeBases.addDocuments(base.id, [
+      { id: 'guides/seats.md', content: '# Seats\n\nWindow seats are in rows A and F.', contentType: 'markdown' },
+    ]);
+    await acme.knowledgeBases.listDocuments(base.id);
+    await acme.knowledgeBases.getDocument(base.id, 'guides/seats.md');
+    await john.knowledgeBases.search(base.id, { query: 'window seats' });
+    await john.knowledgeBases.searchMany({ knowledgeBaseIds: [base.id], query: 'rows', mode: 'keyword' });
+    await acme.agents.create({ id: 'travel', name: 'Travel agent', model: 'schema-model', knowledgeBaseIds: [base.id] });
+    await acme.agents.list();
+    await acme.agents.get('travel');
+    await acme.agents.update('travel', { systemPrompt: 'Book flights.' });
+    await john.context({ query: 'which rows have window seats', agentId: 'travel' });
+    await acme.agents.delete('travel');
+    await acme.knowledgeBases.deleteDocument(base.id, 'guides/seats.md');
+    await acme.knowledgeBases.addDocuments(base.id, [{ id: 'kept', content: 'Kept until the tenant goes.' }]);
     await operator.maintenance.buildIndex('acme');
     await operator.maintenance.indexLargeTenants();
     await operator.maintenance.reembed();
@@ -86,6 +105,7 @@ describeEachStore('response schemas', (target) => {
     await acme.webhooks.delete(hook.id);
     await operator.tenants.create({ id: 'leaving' });
     await operator.tenants.offboard('leaving');
+    await acme.knowledgeBases.delete((await acme.knowledgeBases.create({ name: 'Scratch' })).id);
     await operator.tenants.delete('acme');
     expect([...seen].sort()).toEqual(operations.map((operation) => operation.name).sort());
   });

@@ -3,7 +3,7 @@ import type { StrataClient } from '../../src/client/index.ts';
 import type { ExportRecord, Memory, SearchMode, Strata } from '../../src/index.ts';
 
 /** What the export tests drive: the embedded store or the client SDK. */
-export type ExportHandle = Pick<Strata, 'tenants' | 'users' | 'memories' | 'search' | 'conversations'> & {
+export type ExportHandle = Pick<Strata, 'tenants' | 'users' | 'memories' | 'search' | 'conversations' | 'knowledgeBases' | 'agents'> & {
   exports: StrataClient['exports'];
   as(context: Parameters<Strata['as']>[0]): ExportHandle;
 };
@@ -65,6 +65,12 @@ export async function seedTenant(strata: ExportHandle, tenantId: string, clientI
     { role: 'assistant', content: 'The noodle bar on Main Street has a peanut-free menu.' },
   ]);
   await admin.conversations.create({ id: 'desk', title: 'Front desk' });
+  const manual = await admin.knowledgeBases.create({ name: 'Manual', metadata: { edition: 2 } });
+  await admin.knowledgeBases.addDocuments(manual.id, [
+    { id: 'guides/travel.md', title: 'Travel', content: `# Travel\n\n${longDocument()}`, contentType: 'markdown' },
+    { id: 'faq', content: 'Expense reports are due within 30 days of travel.' },
+  ]);
+  await admin.agents.create({ id: 'planner', name: 'Planner', knowledgeBaseIds: [manual.id], settings: { tone: 'brief' } });
   const updatedId = created[0]?.memory.id ?? '';
   await admin.memories.update(updatedId, { content: 'The customer prefers aisle seats on long flights' });
   await admin.memories.update(updatedId, { metadata: { index: 0, tags: ['seed', 'changed'] } });
@@ -112,7 +118,19 @@ export async function observeTenant(strata: ExportHandle, tenantId: string, upda
       }
     }
   }
+  const knowledgeBases = (await customer.knowledgeBases.list({ scope: 'customer' })).items.map(({ tenantId: _tenant, ...base }) => base);
+  const knowledgeSearches: Record<string, string[]> = {};
+  for (const mode of modes) {
+    for (const query of queries) {
+      const { hits } = await customer.knowledgeBases.searchMany({ knowledgeBaseIds: knowledgeBases.map((base) => base.id), query, mode });
+      knowledgeSearches[`${mode}/${query}`] = hits.map((hit) => hit.memoryId);
+    }
+  }
   return {
+    knowledgeBases,
+    documents: await Promise.all(knowledgeBases.map(async (base) => (await customer.knowledgeBases.listDocuments(base.id)).items)),
+    knowledgeSearches,
+    agents: (await customer.agents.list()).items.map(({ tenantId: _tenant, ...agent }) => agent),
     customerList: (await customer.memories.list({ limit: 100 })).items.map(withoutTenant),
     aliceList: (await alice.memories.list({ limit: 100 })).items.map(withoutTenant),
     users: (await customer.users.list()).items.map(({ tenantId: _tenant, ...user }) => user),
@@ -134,6 +152,12 @@ export async function observeTenant(strata: ExportHandle, tenantId: string, upda
 
 /** Two observations agree: same lists, users and history; same hits in the same order with scores within 1e-6. */
 export function expectSameTenant(actual: Awaited<ReturnType<typeof observeTenant>>, expected: Awaited<ReturnType<typeof observeTenant>>) {
+  expect(actual.knowledgeBases).toEqual(expected.knowledgeBases);
+  expect(actual.knowledgeBases.map((base) => base.documentCount)).toEqual([2]);
+  expect(actual.documents).toEqual(expected.documents);
+  expect(actual.knowledgeSearches).toEqual(expected.knowledgeSearches);
+  expect(actual.agents).toEqual(expected.agents);
+  expect(actual.agents.map((agent) => agent.knowledgeBaseIds)).toEqual([actual.knowledgeBases.map((base) => base.id)]);
   expect(actual.customerList).toEqual(expected.customerList);
   expect(actual.aliceList).toEqual(expected.aliceList);
   expect(actual.users).toEqual(expected.users);

@@ -21,8 +21,10 @@ import {
 import { exportHeaderSchema, exportOptionsSchema, exportRecordSchema, importOptionsSchema } from './export-schemas.ts';
 import {
   findDanglingReference,
+  insertImportedAgents,
   insertImportedConversations,
   insertImportedHistory,
+  insertImportedKnowledgeBases,
   insertImportedMemories,
   insertImportedMessages,
   insertImportedUsageRows,
@@ -385,6 +387,12 @@ async function writeBatch(db: Queryable, tenantId: string, batch: Batch, now: Da
       return null;
     case 'conversation':
       await insertImportedConversations(db, tenantId, records);
+      return null;
+    case 'knowledge_base':
+      await insertImportedKnowledgeBases(db, tenantId, records);
+      return null;
+    case 'agent':
+      await insertImportedAgents(db, tenantId, records);
       return null;
     case 'message':
       await insertImportedMessages(db, tenantId, records);

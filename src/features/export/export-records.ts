@@ -22,7 +22,12 @@ export const tenantTableDisposition: Readonly<Record<string, string>> = {
   tenants: 'exported as the tenant record (settings, plan, limits); the import creates the new tenant from it',
   tenant_usage: 'exported as the usage record; the import recomputes the counters as it inserts rows',
   users: 'exported and imported',
-  memories: 'exported and imported with ids, embeddings, timestamps and expiry (documents, then chunks)',
+  memories:
+    "exported and imported with ids, embeddings, timestamps and expiry (documents, then chunks; a knowledge base's documents with their knowledge base and document id)",
+  knowledge_bases:
+    "exported and imported with their ids, before the documents they hold (shared knowledge bases are not the tenant's and stay out)",
+  agents:
+    'exported and imported with their ids and attachments (an attachment to a shared knowledge base the new deployment lacks reads as absent)',
   memory_history: 'exported and imported',
   conversations: 'exported and imported (a conversation keeps its id, owner, counters and times)',
   conversation_messages: 'exported and imported in order, with the ids of the memories holding them',
@@ -44,6 +49,8 @@ export const tenantTableDisposition: Readonly<Record<string, string>> = {
 /** The record types an import writes into the new tenant; the others are kept in the file only. */
 export const importedTypes: ReadonlySet<ExportRecordType> = new Set([
   'user',
+  'knowledge_base',
+  'agent',
   'conversation',
   'message',
   'memory',
@@ -76,7 +83,7 @@ const count = (value: unknown) => Number(value);
 
 const memoryColumns = `memory_id::text AS memory_id, kind, parent_id::text AS parent_id, chunk_index, chunk_count, scope, user_id,
   document_type, content, content_hash, metadata, agent_id, conversation_id, version, embedding::text AS embedding, embedding_model,
-  created_at, updated_at, expires_at, source, invalidated_at, invalidated_by`;
+  created_at, updated_at, expires_at, source, invalidated_at, invalidated_by, knowledge_base_id::text AS knowledge_base_id, document_key`;
 
 function memoryRecord(row: Row): ExportBodyRecord {
   return {
@@ -104,6 +111,8 @@ function memoryRecord(row: Row): ExportBodyRecord {
     source: (row.source ?? null) as never,
     invalidatedAt: maybeTime(row.invalidated_at),
     invalidatedBy: (row.invalidated_by ?? null) as never,
+    knowledgeBaseId: maybeText(row.knowledge_base_id),
+    documentKey: maybeText(row.document_key),
   };
 }
 
@@ -165,6 +174,45 @@ export const exportSections: readonly ExportSection[] = [
       tokenCount: count(row.token_count),
       memoryId: maybeText(row.memory_id),
       createdAt: time(row.created_at),
+    }),
+  },
+  {
+    type: 'knowledge_base',
+    table: 'knowledge_bases',
+    columns: `knowledge_base_id::text AS knowledge_base_id, name, description, metadata, document_count, chunk_count, content_bytes,
+      created_at, updated_at`,
+    keys: [{ column: 'knowledge_base_id', type: 'uuid' }],
+    toRecord: (row) => ({
+      type: 'knowledge_base',
+      id: text(row.knowledge_base_id),
+      name: text(row.name),
+      description: maybeText(row.description),
+      metadata: row.metadata as never,
+      documentCount: count(row.document_count),
+      chunkCount: count(row.chunk_count),
+      bytes: count(row.content_bytes),
+      createdAt: time(row.created_at),
+      updatedAt: time(row.updated_at),
+    }),
+  },
+  {
+    type: 'agent',
+    table: 'agents',
+    columns: `agent_id, name, description, model, system_prompt, knowledge_base_ids::text[] AS knowledge_base_ids, settings, metadata,
+      created_at, updated_at`,
+    keys: [{ column: 'agent_id', type: 'text' }],
+    toRecord: (row) => ({
+      type: 'agent',
+      id: text(row.agent_id),
+      name: text(row.name),
+      description: maybeText(row.description),
+      model: maybeText(row.model),
+      systemPrompt: maybeText(row.system_prompt),
+      knowledgeBaseIds: row.knowledge_base_ids as string[],
+      settings: row.settings as never,
+      metadata: row.metadata as never,
+      createdAt: time(row.created_at),
+      updatedAt: time(row.updated_at),
     }),
   },
   {

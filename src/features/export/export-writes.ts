@@ -10,13 +10,14 @@ type ArrayColumn = [name: string, type: string, values: unknown[]];
 
 /**
  * Inserts rows for `tenantId` by unnesting one array per column: a batch is one round trip.
- * jsonb and vector values travel as text and are cast per row.
+ * jsonb, vector and array values travel as text and are cast per row.
  */
 async function insertArrays(db: Queryable, table: string, tenantId: string, columns: readonly ArrayColumn[], suffix = ''): Promise<number> {
   const rows = columns[0]?.[2].length ?? 0;
   if (rows === 0) return 0;
-  const arrays = columns.map(([, type], index) => `$${index + 2}::${type === 'jsonb' || type === 'vector' ? 'text' : type}[]`);
-  const selected = columns.map(([, type], index) => (type === 'jsonb' || type === 'vector' ? `x.c${index}::${type}` : `x.c${index}`));
+  const asText = (type: string) => type === 'jsonb' || type === 'vector' || type.endsWith('[]');
+  const arrays = columns.map(([, type], index) => `$${index + 2}::${asText(type) ? 'text' : type}[]`);
+  const selected = columns.map(([, type], index) => (asText(type) ? `x.c${index}::${type}` : `x.c${index}`));
   const aliases = columns.map((_, index) => `c${index}`).join(', ');
   const result = await db.query(
     `INSERT INTO ${table} (tenant_id, ${columns.map(([name]) => name).join(', ')})
@@ -75,6 +76,8 @@ export async function insertImportedMemories(
     ['source', 'jsonb', memories.map((memory) => maybeJson(memory.source))],
     ['invalidated_at', 'timestamptz', memories.map((memory) => memory.invalidatedAt ?? null)],
     ['invalidated_by', 'jsonb', memories.map((memory) => maybeJson(memory.invalidatedBy))],
+    ['knowledge_base_id', 'uuid', memories.map((memory) => memory.knowledgeBaseId ?? null)],
+    ['document_key', 'text', memories.map((memory) => memory.documentKey ?? null)],
   ]);
   const top = memories.filter((memory) => memory.kind !== 'chunk');
   // No limits: the operator recreates a tenant that fitted them; the counters are what matters.
@@ -82,11 +85,50 @@ export async function insertImportedMemories(
     db,
     { identity: { tenantId, clientId: '', role: 'platform' }, now },
     {
-      memories: top.length,
+      // A knowledge base's documents hold storage but are not memories (as when they are added).
+      memories: top.filter((memory) => (memory.knowledgeBaseId ?? null) === null).length,
       searchable: memories.filter((memory) => memory.kind !== 'document').length,
       bytes: top.reduce((total, memory) => total + Buffer.byteLength(memory.content), 0),
     },
   );
+}
+
+/** Inserts imported knowledge bases as they were (ids, names, counters, times) and counts them. */
+export async function insertImportedKnowledgeBases(
+  db: Queryable,
+  tenantId: string,
+  rows: readonly RecordOf<'knowledge_base'>[],
+): Promise<void> {
+  const inserted = await insertArrays(db, 'knowledge_bases', tenantId, [
+    ['knowledge_base_id', 'uuid', rows.map((row) => row.id)],
+    ['name', 'text', rows.map((row) => row.name)],
+    ['description', 'text', rows.map((row) => row.description)],
+    ['metadata', 'jsonb', rows.map((row) => json(row.metadata))],
+    ['document_count', 'int8', rows.map((row) => row.documentCount)],
+    ['chunk_count', 'int8', rows.map((row) => row.chunkCount)],
+    ['content_bytes', 'int8', rows.map((row) => row.bytes)],
+    ['created_at', 'timestamptz', rows.map((row) => row.createdAt)],
+    ['updated_at', 'timestamptz', rows.map((row) => row.updatedAt)],
+  ]);
+  await db.query('UPDATE tenant_usage SET knowledge_base_count = knowledge_base_count + $2 WHERE tenant_id = $1', [tenantId, inserted]);
+}
+
+/** Inserts imported agents as they were and counts them. */
+export async function insertImportedAgents(db: Queryable, tenantId: string, rows: readonly RecordOf<'agent'>[]): Promise<void> {
+  const inserted = await insertArrays(db, 'agents', tenantId, [
+    ['agent_id', 'text', rows.map((row) => row.id)],
+    ['name', 'text', rows.map((row) => row.name)],
+    ['description', 'text', rows.map((row) => row.description)],
+    ['model', 'text', rows.map((row) => row.model)],
+    ['system_prompt', 'text', rows.map((row) => row.systemPrompt)],
+    // A uuid[] per row travels as its text form ({a,b}) and is cast back.
+    ['knowledge_base_ids', 'uuid[]', rows.map((row) => `{${row.knowledgeBaseIds.join(',')}}`)],
+    ['settings', 'jsonb', rows.map((row) => json(row.settings))],
+    ['metadata', 'jsonb', rows.map((row) => json(row.metadata))],
+    ['created_at', 'timestamptz', rows.map((row) => row.createdAt)],
+    ['updated_at', 'timestamptz', rows.map((row) => row.updatedAt)],
+  ]);
+  await db.query('UPDATE tenant_usage SET agent_count = agent_count + $2 WHERE tenant_id = $1', [tenantId, inserted]);
 }
 
 /** Inserts imported conversations as they were (ids, owners, counters, times). */
@@ -229,8 +271,8 @@ export async function readTenantRecords(db: Queryable, tenantId: string): Promis
 export interface DanglingReference {
   /** Index of the record in the batch. */
   index: number;
-  field: 'userId' | 'parentId' | 'memoryId' | 'conversationId';
-  kind: 'user' | 'memory' | 'conversation';
+  field: 'userId' | 'parentId' | 'memoryId' | 'conversationId' | 'knowledgeBaseId';
+  kind: 'user' | 'memory' | 'conversation' | 'knowledge base';
   id: string;
 }
 
@@ -249,6 +291,9 @@ export async function findDanglingReference(
       return [
         ...(record.userId === null ? [] : [{ index, field: 'userId' as const, kind: 'user' as const, id: record.userId }]),
         ...(record.parentId === null ? [] : [{ index, field: 'parentId' as const, kind: 'memory' as const, id: record.parentId }]),
+        ...((record.knowledgeBaseId ?? null) === null
+          ? []
+          : [{ index, field: 'knowledgeBaseId' as const, kind: 'knowledge base' as const, id: record.knowledgeBaseId ?? '' }]),
       ];
     }
     if (record.type === 'history') return [{ index, field: 'memoryId', kind: 'memory', id: record.memoryId }];
@@ -269,7 +314,15 @@ export async function findDanglingReference(
     'SELECT conversation_id AS id FROM conversations WHERE tenant_id = $1 AND conversation_id = ANY ($2::text[])',
     [tenantId, wanted('conversation')],
   );
+  const knowledgeBases = await db.query<{ id: string }>(
+    'SELECT knowledge_base_id::text AS id FROM knowledge_bases WHERE tenant_id = $1 AND knowledge_base_id = ANY ($2::uuid[])',
+    [tenantId, wanted('knowledge base')],
+  );
   const present = {
+    'knowledge base': new Set([
+      ...knowledgeBases.rows.map((row) => row.id),
+      ...records.flatMap((record) => (record.type === 'knowledge_base' ? [record.id] : [])),
+    ]),
     conversation: new Set([
       ...conversations.rows.map((row) => row.id),
       ...records.flatMap((record) => (record.type === 'conversation' ? [record.id] : [])),
