@@ -1,12 +1,22 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.ts';
-import type { ContextResult, CreateMemoryResult, Memory, Page, SearchResult, Tenant, TenantDeletionReport } from '../src/index.ts';
+import type {
+  Agent,
+  ContextResult,
+  CreateMemoryResult,
+  KnowledgeBase,
+  Memory,
+  Page,
+  SearchResult,
+  Tenant,
+  TenantDeletionReport,
+} from '../src/index.ts';
 import { createStrata } from '../src/index.ts';
 
 const repositoryRoot = resolve(import.meta.dirname, '..');
@@ -154,6 +164,38 @@ describe.sequential('strata command line', () => {
     const human = await cli([...john, 'search', 'window seats']);
     expect(human.stdout.split('\n')[0]).toMatch(/^RANK\s+SCORE\s+SCOPE\s+ID\s+CONTENT$/);
     expect(human.stdout).toMatch(/^1\s+\d\.\d{4}\s+user\s+/m);
+  });
+
+  it('manages knowledge bases from files and agents that read them', async () => {
+    const admin = ['--tenant', 'acme', '--role', 'admin'];
+    const base = await cliJson<KnowledgeBase>([...admin, 'kb', 'create', 'Runbooks', '--description', 'On-call notes']);
+    expect(base).toMatchObject({ name: 'Runbooks', scope: 'customer', writable: true });
+    const file = join(dataDir, 'paging.md');
+    writeFileSync(file, '# Paging\n\nThe on-call engineer acknowledges pages within five minutes.');
+    const added = await cli([...admin, 'kb', 'add', base.id, file, '--doc-id', 'runbooks/paging.md']);
+    expect(added).toMatchObject({ code: 0, stdout: 'added runbooks/paging.md: 1 chunks\n' });
+    const listed = await cli([...admin, 'kb', 'documents', base.id]);
+    expect(listed.stdout).toMatch(/^runbooks\/paging\.md\s+-\s+markdown\s+1\s+/m);
+    const found = await cliJson<SearchResult>([...admin, 'kb', 'search', 'acknowledge pages', '--kb', base.id, '--mode', 'keyword']);
+    expect(found.hits[0]?.source).toMatchObject({ kind: 'document', documentId: 'runbooks/paging.md', contentType: 'markdown' });
+    const agent = await cliJson<Agent>([...admin, 'agents', 'create', 'On-call helper', '--id', 'oncall', '--kb', base.id]);
+    expect(agent).toMatchObject({ id: 'oncall', knowledgeBaseIds: [base.id] });
+    const context = await cliJson<ContextResult>([
+      '--tenant',
+      'acme',
+      '--user',
+      'john',
+      'context',
+      'how fast are pages acknowledged',
+      '--agent',
+      'oncall',
+      '--mode',
+      'keyword',
+    ]);
+    expect(context.text).toContain('acknowledges pages within five minutes');
+    expect((await cli([...admin, 'agents', 'delete', 'oncall'])).stdout).toBe('deleted agent oncall\n');
+    expect((await cli([...admin, 'kb', 'delete', base.id])).stdout).toBe(`deleted knowledge base ${base.id}: 1 documents, 1 chunks\n`);
+    expectOneLineError(await cli([...admin, 'kb', 'search', 'x']), 2, /name the knowledge bases with --kb/);
   });
 
   it('updates a memory, keeps its history and deletes it', async () => {

@@ -1,3 +1,4 @@
+import { agentsCommands } from './agents-command.ts';
 import { UsageError } from './args.ts';
 import { auditCommands } from './audit-command.ts';
 import { callCommands } from './call-command.ts';
@@ -5,6 +6,7 @@ import type { CommandDefinition } from './command.ts';
 import { conversationsCommands } from './conversations-command.ts';
 import { exportCommands } from './export-command.ts';
 import { keysCommands } from './keys-command.ts';
+import { knowledgeBasesCommands } from './knowledge-bases-command.ts';
 import { maintenanceCommands } from './maintenance-command.ts';
 import { memoriesCommands } from './memories-command.ts';
 import { searchCommands } from './search-command.ts';
@@ -25,6 +27,8 @@ export const commands: readonly CommandDefinition[] = [
   ...memoriesCommands,
   ...searchCommands,
   ...conversationsCommands,
+  ...knowledgeBasesCommands,
+  ...agentsCommands,
   ...maintenanceCommands,
   ...exportCommands,
   ...usageCommands,

@@ -7,7 +7,8 @@ const rankingOptions = {
   mode: { type: 'string', valueName: 'vector|keyword|hybrid', description: 'how to rank (default hybrid)' },
   limit: { type: 'string', valueName: '<n>', description: 'most hits to return' },
   scopes: { type: 'string', valueName: '<list>', description: 'comma-separated scopes to search: user,customer,client,world' },
-  agent: { type: 'string', valueName: '<id>', description: 'only this agent' },
+  agent: { type: 'string', valueName: '<id>', description: "only this agent's memories (a context also reads its knowledge bases)" },
+  kb: { type: 'string', valueName: '<ids>', description: 'comma-separated knowledge bases to search too' },
 } as const;
 
 const queryArgument = [{ name: 'query', required: true }] as const;
@@ -21,6 +22,7 @@ function ranking(query: string, options: OptionValues) {
     limit: integerOption(options, 'limit'),
     scopes: listOption(options, 'scopes') as Scope[] | undefined,
     agentId: stringOption(options, 'agent'),
+    knowledgeBaseIds: listOption(options, 'kb'),
   };
 }
 
