@@ -55,6 +55,25 @@ describeEachSurface('limits', (target) => {
     expect(listed.items).toHaveLength(10);
   });
 
+  it('lets exactly one of 100 parallel creates through at one below the knowledgeBases and agents limits', async () => {
+    await strata.tenants.create({ id: 'registry', limits: { knowledgeBases: 3, agents: 3 } });
+    const admin = strata.as({ tenantId: 'registry', role: 'admin' });
+    for (const name of ['kb-a', 'kb-b']) await admin.knowledgeBases.create({ name });
+    for (const name of ['agent-a', 'agent-b']) await admin.agents.create({ name });
+    const bases = await outcomes(Array.from({ length: 100 }, (_, index) => admin.knowledgeBases.create({ name: `racer ${index}` })));
+    const agents = await outcomes(Array.from({ length: 100 }, (_, index) => admin.agents.create({ name: `racer ${index}` })));
+    for (const [limit, { ok, errors }] of [
+      ['knowledgeBases', bases],
+      ['agents', agents],
+    ] as const) {
+      expect(ok, limit).toBe(1);
+      expect(errors).toHaveLength(99);
+      for (const error of errors) expect(error).toMatchObject({ code: 'limit_exceeded', details: { limit, current: 4, maximum: 3 } });
+    }
+    expect((await admin.knowledgeBases.list({ scope: 'customer' })).items).toHaveLength(3);
+    expect((await admin.agents.list()).items).toHaveLength(3);
+  });
+
   it('holds the users and storage quotas exactly, and a refused write leaves nothing behind', async () => {
     await strata.tenants.create({ id: 'small', limits: { users: 2, storageBytes: 100 } });
     const small = strata.as({ tenantId: 'small' });
