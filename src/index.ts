@@ -17,6 +17,7 @@ export { createStrata, type Strata } from './create-strata.ts';
 export { optionsFromEnvironment } from './env-options.ts';
 export type * from './features/agents/index.ts';
 export type { AuditApi, AuditBreak, AuditEvent, AuditQuery, AuditVerification } from './features/audit/index.ts';
+export type * from './features/collections/index.ts';
 export type * from './features/conversations/index.ts';
 export type {
   ExportApi,

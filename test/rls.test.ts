@@ -20,6 +20,8 @@ describeEachStore('row-level security', (target) => {
       }
       const base = await strata.as({ tenantId }).knowledgeBases.create({ name: 'identical name' });
       await strata.as({ tenantId }).agents.create({ id: 'identical-id', name: 'identical name', knowledgeBaseIds: [base.id] });
+      await strata.as({ tenantId }).collections.create({ name: 'identical-name', indexes: ['a'] });
+      await strata.as({ tenantId }).collections.insert('identical-name', { id: 'identical-id', document: { a: 'identical text' } });
     }
     for (const clientId of ['client-x', 'client-y']) {
       await strata.as({ clientId, role: 'client_admin' }).knowledgeBases.create({ name: 'identical name' });
@@ -52,6 +54,8 @@ describeEachStore('row-level security', (target) => {
     expect(tables.map((table) => table.name)).toEqual([
       'agents',
       'audit_log',
+      'collection_documents',
+      'collections',
       'conversation_messages',
       'conversations',
       'extraction_jobs',
@@ -208,8 +212,9 @@ describeEachStore('row-level security', (target) => {
     }
   }
 
-  // Knowledge bases and agents: a tenant's own, from the database alone, and only because of their policies.
-  for (const table of ['knowledge_bases', 'agents']) {
+  // Knowledge bases, agents and collections: a tenant's own, from the database alone, and only because of their policies.
+  const textColumns = { knowledge_bases: 'name', agents: 'name', collections: 'description', collection_documents: 'document_id' };
+  for (const [table, column] of Object.entries(textColumns)) {
     const rows = (settings: Parameters<Database['withSession']>[0]) =>
       database.withSession(settings, async (db) => {
         const result = await db.query<{ tenant_id: string }>(`SELECT tenant_id FROM ${table}`);
@@ -221,7 +226,7 @@ describeEachStore('row-level security', (target) => {
       expect(await rows({ role: 'platform' })).toEqual([]);
       await expect(
         database.withSession({ role: 'admin', tenantId: 'tenant-a' }, (db) =>
-          db.query(`UPDATE ${table} SET name = 'taken' WHERE tenant_id = 'tenant-b' RETURNING 1`),
+          db.query(`UPDATE ${table} SET ${column} = 'taken' WHERE tenant_id = 'tenant-b' RETURNING 1`),
         ),
       ).resolves.toMatchObject({ rows: [] });
       await withPolicyRemoved(table, 'tenant_isolation', async () => {

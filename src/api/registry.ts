@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { type HttpRoute, type Operation, operationName } from '../core/operation.ts';
 import { agentsFeature } from '../features/agents/index.ts';
 import { auditFeature } from '../features/audit/index.ts';
+import { collectionsFeature } from '../features/collections/index.ts';
 import { conversationsFeature } from '../features/conversations/index.ts';
 import { exportFeature } from '../features/export/index.ts';
 import { keysFeature } from '../features/keys/index.ts';
@@ -25,6 +26,7 @@ export const features = [
   conversationsFeature,
   knowledgeBasesFeature,
   agentsFeature,
+  collectionsFeature,
   maintenanceFeature,
   exportFeature,
   usageFeature,

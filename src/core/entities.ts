@@ -238,3 +238,29 @@ export const agentSchema = z.strictObject({
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
 });
+
+/** A tenant's collection of JSON documents. */
+export const collectionSchema = z.strictObject({
+  name: z.string(),
+  tenantId: z.string(),
+  description: z.string().nullable(),
+  /** Indexed fields (dotted paths): `find` filters and sorts on them use an index. */
+  indexes: z.array(z.string()),
+  documentCount: z.number().int(),
+  /** Bytes of its documents as JSON (they count toward the storage quota). */
+  bytes: z.number().int(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+
+/** One document of a collection. */
+export const collectionDocumentSchema = z.strictObject({
+  id: z.string(),
+  collection: z.string(),
+  document: jsonObject,
+  /** 1 when inserted, one more at each replace or patch (the `ifVersion` guard compares it). */
+  version: z.number().int(),
+  bytes: z.number().int(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});

@@ -28,6 +28,10 @@ export const permissions = {
     roles: administrators,
     refusal: (role) => `role ${role} cannot create, change or delete knowledge bases; an admin can (members add documents)`,
   },
+  'collections.manage': {
+    roles: administrators,
+    refusal: (role) => `role ${role} cannot create, change or delete collections; an admin can (members write documents)`,
+  },
   'agents.manage': { roles: administrators, refusal: (role) => `role ${role} cannot manage agents; a tenant admin can` },
   'webhooks.manage': { roles: administrators, refusal: (role) => `role ${role} cannot manage webhooks` },
   'usage.read': { roles: administrators, refusal: (role) => `role ${role} cannot read usage; a tenant admin can` },

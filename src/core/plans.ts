@@ -13,6 +13,8 @@ export const limitNames = [
   'monthlyBudget',
   'knowledgeBases',
   'agents',
+  'collections',
+  'collectionDocumentBytes',
 ] as const;
 /** One limit's name. */
 export type LimitName = (typeof limitNames)[number];
@@ -54,6 +56,8 @@ export const planPresets: Readonly<Record<string, Plan>> = {
       monthlyBudget: 50,
       knowledgeBases: 3,
       agents: 5,
+      collections: 10,
+      collectionDocumentBytes: 64 * 1024,
     },
     features: { hybridSearch: true, webhooks: false, export: true },
   },
@@ -70,6 +74,8 @@ export const planPresets: Readonly<Record<string, Plan>> = {
       monthlyBudget: 2_000,
       knowledgeBases: 100,
       agents: 100,
+      collections: 500,
+      collectionDocumentBytes: MiB,
     },
     features: allFeatures,
   },

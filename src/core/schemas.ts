@@ -15,6 +15,9 @@ export const inputLimits = {
   listLimit: 200,
   searchLimit: 100,
   queryLength: 10_000,
+  /** One collection document as JSON, whatever the plan allows. */
+  documentBytes: 1_048_576,
+  documentDepth: 32,
 } as const;
 
 /** An update must set at least one field; a key present with an undefined value sets nothing. */
@@ -67,14 +70,14 @@ function metadataProblem(metadata: Record<string, unknown>): string | null {
   if (Object.keys(metadata).length > inputLimits.metadataKeys) return `at most ${inputLimits.metadataKeys} keys`;
   // Values and depth first, without recursion: a value nested thousands of levels deep must be
   // refused before anything recursive (JSON.stringify below) walks it.
-  const problem = jsonProblem(metadata);
+  const problem = jsonProblem(metadata, inputLimits.metadataDepth);
   if (problem !== null) return problem;
   if (Buffer.byteLength(JSON.stringify(metadata)) > inputLimits.metadataBytes) return `at most ${inputLimits.metadataBytes} bytes as JSON`;
   return null;
 }
 
 /** The first reason `root` is not bounded, well-formed JSON, walking it with an explicit stack. */
-function jsonProblem(root: unknown): string | null {
+function jsonProblem(root: unknown, maxDepth: number): string | null {
   const stack: Array<[unknown, number]> = [[root, 1]];
   for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
     const [value, depth] = entry;
@@ -88,13 +91,23 @@ function jsonProblem(root: unknown): string | null {
       if (!value.isWellFormed()) return 'strings must be well-formed Unicode';
       continue;
     }
-    if (depth > inputLimits.metadataDepth) return `nested at most ${inputLimits.metadataDepth} levels deep`;
+    if (depth > maxDepth) return `nested at most ${maxDepth} levels deep`;
+    // A JSON key `__proto__` would not survive as data (parsers and object copies treat it as the prototype).
+    if (isPlainObject(value) && Object.hasOwn(value, '__proto__')) return 'a key named __proto__ is not accepted';
     const children = Array.isArray(value) ? value : isPlainObject(value) ? Object.entries(value).flat() : null;
     if (children === null) return 'values must be JSON';
     for (const child of children) stack.push([child, depth + 1]);
   }
   return null;
 }
+
+/** A collection document: a JSON object of bounded depth and size, with well-formed strings. */
+export const documentBodySchema = z.record(z.string(), z.unknown()).superRefine((document, context) => {
+  const problem =
+    jsonProblem(document, inputLimits.documentDepth) ??
+    (Buffer.byteLength(JSON.stringify(document)) > inputLimits.documentBytes ? `at most ${inputLimits.documentBytes} bytes as JSON` : null);
+  if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+}) as unknown as z.ZodType<Record<string, Json>, Record<string, Json>>;
 
 export const filterSchema = z.unknown().superRefine((filter, context) => {
   try {

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type {
   agentSchema,
+  collectionDocumentSchema,
+  collectionSchema,
   contextResultSchema,
   conversationSchema,
   createdMemorySchema,
@@ -58,3 +60,7 @@ export type KnowledgeBase = z.infer<typeof knowledgeBaseSchema>;
 export type KnowledgeBaseDocument = z.infer<typeof knowledgeBaseDocumentSchema>;
 /** An agent in a tenant's registry. */
 export type Agent = z.infer<typeof agentSchema>;
+/** A tenant's collection of JSON documents. */
+export type Collection = z.infer<typeof collectionSchema>;
+/** One document of a collection. */
+export type CollectionDocument = z.infer<typeof collectionDocumentSchema>;

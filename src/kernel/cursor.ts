@@ -6,11 +6,11 @@ export function encodeCursor(position: string): string {
 }
 
 /** Reads a cursor made by {@link encodeCursor}; anything else is `invalid_input` on `cursor`. */
-export function decodeCursor(cursor: string): string {
+export function decodeCursor(cursor: string, maxLength = 300): string {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     const after = (parsed as { after?: unknown }).after;
-    if (typeof after === 'string' && after.length > 0 && after.length <= 300) return after;
+    if (typeof after === 'string' && after.length > 0 && after.length <= maxLength) return after;
   } catch {
     // fall through to the typed error
   }

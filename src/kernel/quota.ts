@@ -1,7 +1,7 @@
 import type { Limits } from '../core/plans.ts';
 
-/** Limits on how many of a tenant's registry rows there may be (knowledge bases, agents). */
-export type RegistryLimit = 'knowledgeBases' | 'agents';
+/** Limits on how many of a tenant's registry rows there may be (knowledge bases, agents, collections). */
+export type RegistryLimit = 'knowledgeBases' | 'agents' | 'collections';
 
 import type { Queryable } from '../db/database.ts';
 import { enqueueEvent } from './events.ts';

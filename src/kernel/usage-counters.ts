@@ -71,7 +71,11 @@ export function removedUsage(
   };
 }
 
-const registryCounters: Record<RegistryLimit, string> = { knowledgeBases: 'knowledge_base_count', agents: 'agent_count' };
+const registryCounters: Record<RegistryLimit, string> = {
+  knowledgeBases: 'knowledge_base_count',
+  agents: 'agent_count',
+  collections: 'collection_count',
+};
 
 /**
  * Counts a tenant's registry row created (+1) or deleted (-1), under the counter row's lock, so

@@ -85,6 +85,18 @@ describeEachStore('response schemas', (target) => {
     await acme.agents.update('travel', { systemPrompt: 'Book flights.' });
     await john.context({ query: 'which rows have window seats', agentId: 'travel' });
     await acme.agents.delete('travel');
+    await acme.collections.create({ name: 'trips', indexes: ['city'] });
+    await acme.collections.list();
+    await acme.collections.get('trips');
+    await acme.collections.update('trips', { description: 'Booked trips' });
+    await john.collections.insert('trips', { id: 't1', document: { city: 'Lisbon', nights: 3 } });
+    await john.collections.insertMany('trips', [{ id: 't2', document: { city: 'Porto' } }]);
+    await john.collections.getDocument('trips', 't1');
+    await john.collections.replace('trips', 't1', { document: { city: 'Lisbon', nights: 4 }, ifVersion: 1 });
+    await john.collections.patch('trips', 't1', { patch: { nights: null } });
+    await john.collections.find('trips', { filter: { city: 'Lisbon' }, sort: { field: 'city' }, limit: 1 });
+    await john.collections.deleteDocument('trips', 't2');
+    await acme.collections.delete('trips');
     await acme.knowledgeBases.deleteDocument(base.id, 'guides/seats.md');
     await acme.knowledgeBases.addDocuments(base.id, [{ id: 'kept', content: 'Kept until the tenant goes.' }]);
     await operator.maintenance.buildIndex('acme');

@@ -9,6 +9,7 @@ import { conversationsMigration } from './008-conversations.ts';
 import { tenantProviderKeysMigration } from './009-tenant-provider-keys.ts';
 import { llmTokensMigration } from './010-llm-tokens.ts';
 import { knowledgeBasesMigration } from './011-knowledge-bases.ts';
+import { collectionsMigration } from './012-collections.ts';
 
 /** One schema change. Versions only ever grow; an applied migration is never edited. */
 export interface Migration {
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   { version: 9, name: 'tenant-provider-keys', sql: tenantProviderKeysMigration },
   { version: 10, name: 'llm-tokens', sql: llmTokensMigration },
   { version: 11, name: 'knowledge-bases', sql: knowledgeBasesMigration },
+  { version: 12, name: 'collections', sql: collectionsMigration },
 ];
