@@ -3,9 +3,12 @@
  *
  * A collection declares up to four indexed fields (dotted paths into its documents). Each
  * document row keeps the value at each declared path in a fixed key column (`key_0` …
- * `key_3`, SQL NULL when the path is missing), written with the document and rewritten for
- * every document when the declaration changes; one btree per key column, led by the tenant and
- * collection, serves filters and sorts on those fields without any per-tenant DDL. Everything
+ * `key_3`, NULL only for a slot no field is declared in), encoded as order-preserving text
+ * (see collection-keys.ts: text comparisons are leakproof, so row-level security lets the
+ * planner use them as index conditions, which it never does for jsonb's), written with the
+ * document and rewritten for every document when the declaration changes; one btree per key
+ * column, led by the tenant and collection, serves filters and sorts on those fields without
+ * any per-tenant DDL. Everything
  * is keyed by `tenant_id` (distributed by it on Citus, collections and their documents
  * co-located). The collection row holds its document count and bytes, changed under its row
  * lock by the writes that change them; `tenant_usage.collection_count` holds the
@@ -33,10 +36,10 @@ CREATE TABLE collection_documents (
   body jsonb NOT NULL,
   bytes integer NOT NULL,
   version bigint NOT NULL DEFAULT 1,
-  key_0 jsonb,
-  key_1 jsonb,
-  key_2 jsonb,
-  key_3 jsonb,
+  key_0 text COLLATE "C",
+  key_1 text COLLATE "C",
+  key_2 text COLLATE "C",
+  key_3 text COLLATE "C",
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   PRIMARY KEY (tenant_id, collection, document_id),

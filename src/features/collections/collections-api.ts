@@ -37,12 +37,10 @@ import {
   compileDocumentFilter,
   type DocumentRow,
   documentColumns,
-  fieldTarget,
+  documentKeys,
   indexedValueBytes,
-  keyAssignments,
   keyColumn,
-  oversizedKey,
-  oversizedKeyError,
+  keyColumns,
   toCollection,
   toDocument,
 } from './collections-sql.ts';
@@ -96,7 +94,8 @@ type FieldOf = (index: number, part: 'id' | 'document') => string;
 interface FindPosition {
   field: string | null;
   order: 'asc' | 'desc';
-  value: Json | null;
+  /** The last document's key in the sorted field's slot (empty when sorted by id). */
+  value: string;
   id: string;
 }
 
@@ -157,16 +156,15 @@ export function createCollectionsApi(engine: Engine, bound: CallerContext | unde
     const ids = items.map((item) => item.id ?? engine.generateId());
     const repeated = ids.findIndex((id, index) => ids.indexOf(id) !== index);
     if (repeated >= 0) throw invalidInput(field(repeated, 'id'), 'repeats a document id of this batch');
-    const oversized = await oversizedKey(db, bodies, collection.indexes);
-    if (oversized !== null) throw oversizedKeyError(field(oversized.index, 'document'), oversized.path);
+    const keys = items.map((item, index) => documentKeys(item.document, collection.indexes, field(index, 'document')));
     const now = engine.now().toISOString();
     const result = await db.query<DocumentRow>(
-      `INSERT INTO collection_documents (tenant_id, collection, document_id, body, bytes, version, key_0, key_1, key_2, key_3, created_at, updated_at)
-       SELECT $1, $2, d.id, d.body::jsonb, d.bytes, 1, ${keyAssignments('d.body::jsonb', '$6::text[]').join(', ')}, $5::timestamptz, $5::timestamptz
-       FROM unnest($3::text[], $4::text[], $7::int4[]) AS d(id, body, bytes)
+      `INSERT INTO collection_documents (tenant_id, collection, document_id, body, bytes, version, ${keyColumns.join(', ')}, created_at, updated_at)
+       SELECT $1, $2, d.id, d.body::jsonb, d.bytes, 1, d.k0, d.k1, d.k2, d.k3, $5::timestamptz, $5::timestamptz
+       FROM unnest($3::text[], $4::text[], $6::int4[], $7::text[], $8::text[], $9::text[], $10::text[]) AS d(id, body, bytes, k0, k1, k2, k3)
        ON CONFLICT (tenant_id, collection, document_id) DO NOTHING
        RETURNING ${documentColumns}`,
-      [caller.tenantId, name, ids, bodies, now, collection.indexes, sizes],
+      [caller.tenantId, name, ids, bodies, now, sizes, ...keyColumns.map((_, slot) => keys.map((row) => row[slot]))],
     );
     if (result.rows.length < ids.length) {
       const stored = new Set(result.rows.map((row) => row.document_id));
@@ -214,20 +212,50 @@ export function createCollectionsApi(engine: Engine, bound: CallerContext | unde
       const text = JSON.stringify(body);
       const bytes = Buffer.byteLength(text);
       assertDocumentSize(resolved, bytes, field);
-      const oversized = await oversizedKey(db, [text], collection.indexes);
-      if (oversized !== null) throw oversizedKeyError(field, oversized.path);
+      const keys = documentKeys(body, collection.indexes, field);
       const now = engine.now().toISOString();
-      const [k0, k1, k2, k3] = keyAssignments('$4::jsonb', '$7::text[]');
       const result = await db.query<DocumentRow>(
         `UPDATE collection_documents SET body = $4::jsonb, bytes = $5, version = version + 1, updated_at = $6::timestamptz,
-           key_0 = ${k0}, key_1 = ${k1}, key_2 = ${k2}, key_3 = ${k3}
+           key_0 = $7, key_1 = $8, key_2 = $9, key_3 = $10
          WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 RETURNING ${documentColumns}`,
-        [resolved.tenantId, name, id, text, bytes, now, collection.indexes],
+        [resolved.tenantId, name, id, text, bytes, now, ...keys],
       );
       await count(db, resolved, name, 0, bytes - current.bytes, now);
       noteTargets(engine, [id]);
       return toDocument(result.rows[0] as DocumentRow);
     });
+  };
+
+  /** Rewrites the key columns of `slots` for every document of a locked collection. */
+  const rekey = async (db: Queryable, caller: Identity, name: string, indexes: readonly string[], slots: readonly number[]) => {
+    const assignments = slots.map((slot, index) => `${keyColumn(slot)} = d.k${index}`).join(', ');
+    const arrays = slots.map((_, index) => `$${index + 4}::text[]`).join(', ');
+    const aliases = slots.map((_, index) => `k${index}`).join(', ');
+    for (let after = ''; ; ) {
+      const page = await db.query<{ document_id: string; body: Record<string, Json> }>(
+        `SELECT document_id, body FROM collection_documents WHERE tenant_id = $1 AND collection = $2 AND document_id > $3
+         ORDER BY document_id LIMIT 1000`,
+        [caller.tenantId, name, after],
+      );
+      if (page.rows.length === 0) return;
+      const keys = page.rows.map((document) => {
+        try {
+          return documentKeys(document.body, indexes, 'indexes');
+        } catch (error) {
+          const path = (error as StrataError).details.path as string;
+          throw invalidInput(
+            `indexes.${indexes.indexOf(path)}`,
+            `document ${JSON.stringify(document.document_id)} holds more than ${indexedValueBytes} bytes at ${JSON.stringify(path)}`,
+          );
+        }
+      });
+      await db.query(
+        `UPDATE collection_documents SET ${assignments} FROM unnest($3::text[], ${arrays}) AS d(id, ${aliases})
+         WHERE tenant_id = $1 AND collection = $2 AND document_id = d.id`,
+        [caller.tenantId, name, page.rows.map((document) => document.document_id), ...slots.map((slot) => keys.map((row) => row[slot]))],
+      );
+      after = page.rows.at(-1)?.document_id ?? after;
+    }
   };
 
   const decodePosition = (cursor: string, field: string | null, order: 'asc' | 'desc'): FindPosition => {
@@ -238,7 +266,7 @@ export function createCollectionsApi(engine: Engine, bound: CallerContext | unde
       throw invalidInput('cursor', 'is not a cursor returned by this API');
     }
     const candidate = position as Partial<FindPosition>;
-    if (!isPlainObject(position) || typeof candidate.id !== 'string' || !('value' in position))
+    if (!isPlainObject(position) || typeof candidate.id !== 'string' || typeof candidate.value !== 'string')
       throw invalidInput('cursor', 'is not a cursor returned by this API');
     if (candidate.field !== field || candidate.order !== order)
       throw invalidInput('cursor', 'belongs to a find with another sort; pass the same sort as the page it came from');
@@ -294,29 +322,10 @@ export function createCollectionsApi(engine: Engine, bound: CallerContext | unde
       return inSession(engine, identity(), async (db, resolved) => {
         const row = await locate(db, resolved, collection, true);
         const indexes = parsed.indexes ?? row.indexes;
-        // Re-key only the slots whose path changed; each is checked first, so a refusal changes nothing.
-        const changed = [0, 1, 2, 3].filter((slot) => indexes[slot] !== row.indexes[slot]);
-        for (const slot of changed) {
-          const path = indexes[slot];
-          if (path === undefined) continue;
-          const large = await db.query<{ document_id: string }>(
-            `SELECT document_id FROM collection_documents WHERE tenant_id = $1 AND collection = $2
-               AND octet_length((body #> string_to_array($3, '.'))::text) > $4 LIMIT 1`,
-            [resolved.tenantId, collection, path, indexedValueBytes],
-          );
-          const document = large.rows[0]?.document_id;
-          if (document !== undefined)
-            throw invalidInput(
-              `indexes.${slot}`,
-              `document ${JSON.stringify(document)} holds more than ${indexedValueBytes} bytes as JSON at ${JSON.stringify(path)}`,
-            );
-        }
-        if (changed.length > 0)
-          await db.query(
-            `UPDATE collection_documents SET ${changed.map((slot) => `${keyColumn(slot)} = body #> string_to_array(($3::text[])[${slot + 1}], '.')`).join(', ')}
-             WHERE tenant_id = $1 AND collection = $2`,
-            [resolved.tenantId, collection, indexes],
-          );
+        // Re-key only the slots whose path changed, a page at a time; a value too large to index
+        // refuses the change, and the transaction rolls back what was re-keyed before it.
+        const changed = keyColumns.map((_, slot) => slot).filter((slot) => indexes[slot] !== row.indexes[slot]);
+        if (changed.length > 0) await rekey(db, resolved, collection, indexes, changed);
         const result = await db.query<CollectionRow>(
           `UPDATE collections SET description = CASE WHEN $3 THEN $4 ELSE description END, indexes = $5::text[], updated_at = $6::timestamptz
            WHERE tenant_id = $1 AND name = $2 RETURNING ${collectionColumns}`,
@@ -445,37 +454,23 @@ export function createCollectionsApi(engine: Engine, bound: CallerContext | unde
         const params = new SqlParams();
         const terms = [`tenant_id = ${params.add(resolved.tenantId)}`, `collection = ${params.add(collection)}`];
         terms.push(...compileDocumentFilter(conditions, indexes, params));
-        const sortKey = field === null ? null : fieldTarget(field, indexes, params).value;
+        const sortKey = field === null ? null : keyColumn(indexes.indexOf(field));
         const direction = order === 'asc' ? '>' : '<';
         if (after !== null) {
           const id = params.add(after.id);
           if (sortKey === null) terms.push(`document_id ${direction} ${id}`);
-          else if (after.value === null)
-            // Documents without the field come last ascending, first descending (SQL NULL order).
-            terms.push(
-              order === 'asc'
-                ? `(${sortKey} IS NULL AND document_id > ${id})`
-                : `((${sortKey} IS NULL AND document_id < ${id}) OR ${sortKey} IS NOT NULL)`,
-            );
-          else {
-            const value = `${params.add(JSON.stringify(after.value))}::jsonb`;
-            terms.push(
-              order === 'asc'
-                ? `((${sortKey}, document_id) > (${value}, ${id}) OR ${sortKey} IS NULL)`
-                : `(${sortKey}, document_id) < (${value}, ${id})`,
-            );
-          }
+          else terms.push(`(${sortKey}, document_id) ${direction} (${params.add(after.value)}, ${id})`);
         }
         const orderBy = sortKey === null ? `document_id ${order}` : `${sortKey} ${order}, document_id ${order}`;
-        const result = await db.query<DocumentRow & { sort_value: Json | null }>(
-          `SELECT ${documentColumns}, ${sortKey ?? 'NULL::jsonb'} AS sort_value FROM collection_documents
+        const result = await db.query<DocumentRow & { sort_key: string | null }>(
+          `SELECT ${documentColumns}, ${sortKey ?? 'NULL::text'} AS sort_key FROM collection_documents
            WHERE ${terms.join(' AND ')} ORDER BY ${orderBy} LIMIT ${params.add(limit + 1)}`,
           params.values,
         );
         const rows = result.rows.slice(0, limit);
         const last = rows.at(-1);
         const position: FindPosition | null =
-          result.rows.length > limit && last !== undefined ? { field, order, value: last.sort_value ?? null, id: last.document_id } : null;
+          result.rows.length > limit && last !== undefined ? { field, order, value: last.sort_key ?? '', id: last.document_id } : null;
         return { items: rows.map(toDocument), nextCursor: position === null ? null : encodeCursor(JSON.stringify(position)) };
       });
     },

@@ -1,13 +1,13 @@
 import { invalidInput } from '../../core/errors.ts';
-import type { FilterCondition } from '../../core/filter.ts';
+import type { FilterCondition, FilterScalar } from '../../core/filter.ts';
 import type { Collection, CollectionDocument, Json } from '../../core/types.ts';
-import type { Queryable } from '../../db/database.ts';
 import { isoTime } from '../../db/memory-tables.ts';
 import { compileCondition } from '../../db/sql-filter.ts';
 import type { SqlParams } from '../../db/sql-params.ts';
+import { encodeKey, missingKey, scalarKey, typeBounds, valueAt } from './collection-keys.ts';
 import { pathKeys } from './collections-schemas.ts';
 
-/** The largest JSON value an indexed field may hold (a btree entry must stay well under a page). */
+/** The largest key an indexed field may hold (a btree entry must stay well under a page). */
 export const indexedValueBytes = 1_024;
 
 export interface CollectionRow {
@@ -57,45 +57,63 @@ export const toDocument = (row: DocumentRow): CollectionDocument => ({
 
 /** The key column holding an indexed field's values. */
 export const keyColumn = (slot: number) => `key_${slot}`;
+/** The four key columns, in slot order. */
+export const keyColumns = [0, 1, 2, 3].map(keyColumn);
 
-/** Every key column set from its declared path; `$n` is the collection's `indexes` array (paths as dotted text). */
-export const keyAssignments = (body: string, indexes: string) =>
-  [0, 1, 2, 3].map((slot) => `${body} #> string_to_array((${indexes})[${slot + 1}], '.')`);
-
-/** What a condition or sort on `path` compares: its key column when the path is indexed, else the path in the body. */
-export function fieldTarget(path: string, indexes: readonly string[], params: SqlParams): { value: string; exists: string } {
-  const slot = indexes.indexOf(path);
-  const value = slot >= 0 ? keyColumn(slot) : `(body #> ${params.add(pathKeys(path))}::text[])`;
-  return { value, exists: `(${value} IS NOT NULL)` };
+/**
+ * A document's key in each of the four slots (null where no field is declared); `field`
+ * names the document in the refusal of a value too large to index.
+ */
+export function documentKeys(document: Record<string, Json>, indexes: readonly string[], field: string): Array<string | null> {
+  return keyColumns.map((_, slot) => {
+    const path = indexes[slot];
+    if (path === undefined) return null;
+    const key = encodeKey(valueAt(document, pathKeys(path)));
+    if (Buffer.byteLength(key) > indexedValueBytes)
+      throw invalidInput(field, `indexed field ${JSON.stringify(path)} holds more than ${indexedValueBytes} bytes`, { path });
+    return key;
+  });
 }
 
-/** Compiles filter conditions on document fields (dotted paths). */
-export function compileDocumentFilter(conditions: readonly FilterCondition[], indexes: readonly string[], params: SqlParams): string[] {
-  return conditions.map((condition) => compileCondition(condition, params, fieldTarget(condition.key, indexes, params)));
+const comparisons = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' } as const;
+
+/** A condition on an indexed field, on its key column: every comparison is on text, so an index condition. */
+function keyCondition(condition: FilterCondition, column: string, params: SqlParams): string {
+  const key = (value: FilterScalar) => params.add(scalarKey(value));
+  const keys = () => params.add((condition.value as FilterScalar[]).map(scalarKey));
+  switch (condition.operator) {
+    case '$exists':
+      return condition.value === true ? `${column} < '${missingKey}'` : `${column} = '${missingKey}'`;
+    case '$eq':
+      return `${column} = ${key(condition.value as FilterScalar)}`;
+    case '$ne':
+      return `${column} <> ${key(condition.value as FilterScalar)}`;
+    case '$in':
+      return `${column} = ANY (${keys()}::text[])`;
+    case '$nin':
+      return `${column} <> ALL (${keys()}::text[])`;
+    default: {
+      // Within the operand's type, as on unindexed fields: keys of that type lie between its bounds.
+      const value = condition.value as string | number;
+      const { low, high } = typeBounds(value);
+      const bound = condition.operator === '$gt' || condition.operator === '$gte' ? `${column} < '${high}'` : `${column} >= '${low}'`;
+      return `(${column} ${comparisons[condition.operator]} ${key(value)} AND ${bound})`;
+    }
+  }
 }
 
 /**
- * The first document among `bodies` (JSON text) whose value at an indexed path is over
- * {@link indexedValueBytes}: such a write is refused naming the field, before the index refuses it.
+ * Compiles filter conditions on document fields (dotted paths): an indexed field's on its key
+ * column, any other on the body. Strings order by bytes either way (COLLATE "C"), so a range
+ * means the same whether or not its field is indexed.
  */
-export async function oversizedKey(
-  db: Queryable,
-  bodies: readonly string[],
-  indexes: readonly string[],
-): Promise<{ index: number; path: string } | null> {
-  if (indexes.length === 0 || bodies.length === 0) return null;
-  const result = await db.query<{ ordinal: string; path: string }>(
-    `SELECT d.ordinal::text, p.path FROM unnest($1::text[]) WITH ORDINALITY AS d(body, ordinal), unnest($2::text[]) AS p(path)
-     WHERE octet_length((d.body::jsonb #> string_to_array(p.path, '.'))::text) > $3 ORDER BY d.ordinal LIMIT 1`,
-    [bodies, indexes, indexedValueBytes],
-  );
-  const row = result.rows[0];
-  return row === undefined ? null : { index: Number(row.ordinal) - 1, path: row.path };
-}
-
-/** Refuses a document whose indexed field holds more than the index can. */
-export function oversizedKeyError(field: string, path: string): Error {
-  return invalidInput(field, `indexed field ${JSON.stringify(path)} holds more than ${indexedValueBytes} bytes as JSON`, {
-    path,
+export function compileDocumentFilter(conditions: readonly FilterCondition[], indexes: readonly string[], params: SqlParams): string[] {
+  return conditions.map((condition) => {
+    const slot = indexes.indexOf(condition.key);
+    if (slot >= 0) return keyCondition(condition, keyColumn(slot), params);
+    const value = `(body #> ${params.add(pathKeys(condition.key))}::text[])`;
+    if (condition.operator in comparisons && typeof condition.value === 'string')
+      return `(jsonb_typeof(${value}) = 'string' AND (${value} #>> '{}') COLLATE "C" ${comparisons[condition.operator as keyof typeof comparisons]} ${params.add(condition.value)})`;
+    return compileCondition(condition, params, { value, exists: `(${value} IS NOT NULL)` });
   });
 }
