@@ -3,7 +3,10 @@ import type { StrataClient } from '../../src/client/index.ts';
 import type { ExportRecord, Memory, SearchMode, Strata } from '../../src/index.ts';
 
 /** What the export tests drive: the embedded store or the client SDK. */
-export type ExportHandle = Pick<Strata, 'tenants' | 'users' | 'memories' | 'search' | 'conversations' | 'knowledgeBases' | 'agents'> & {
+export type ExportHandle = Pick<
+  Strata,
+  'tenants' | 'users' | 'memories' | 'search' | 'conversations' | 'knowledgeBases' | 'agents' | 'collections'
+> & {
   exports: StrataClient['exports'];
   as(context: Parameters<Strata['as']>[0]): ExportHandle;
 };
@@ -71,6 +74,14 @@ export async function seedTenant(strata: ExportHandle, tenantId: string, clientI
     { id: 'faq', content: 'Expense reports are due within 30 days of travel.' },
   ]);
   await admin.agents.create({ id: 'planner', name: 'Planner', knowledgeBaseIds: [manual.id], settings: { tone: 'brief' } });
+  await admin.collections.create({ name: 'orders', description: 'Open orders', indexes: ['status', 'total', 'customer.city'] });
+  await admin.collections.insertMany('orders', [
+    { id: 'o-1', document: { status: 'open', total: 30, customer: { city: 'Berlin' }, lines: [{ sku: 'a-1', qty: 2 }] } },
+    { id: 'o-2', document: { status: 'shipped', total: 12.5, customer: { city: 'Lyon' } } },
+    { id: 'o-3', document: { status: 'open', total: 99, note: 'rush, "fragile"' } },
+  ]);
+  await admin.collections.patch('orders', 'o-1', { patch: { total: 31, lines: null } });
+  await admin.collections.create({ name: 'empty.notes' });
   const updatedId = created[0]?.memory.id ?? '';
   await admin.memories.update(updatedId, { content: 'The customer prefers aisle seats on long flights' });
   await admin.memories.update(updatedId, { metadata: { index: 0, tags: ['seed', 'changed'] } });
@@ -131,6 +142,10 @@ export async function observeTenant(strata: ExportHandle, tenantId: string, upda
     documents: await Promise.all(knowledgeBases.map(async (base) => (await customer.knowledgeBases.listDocuments(base.id)).items)),
     knowledgeSearches,
     agents: (await customer.agents.list()).items.map(({ tenantId: _tenant, ...agent }) => agent),
+    collections: (await customer.collections.list()).items.map(({ tenantId: _tenant, ...collection }) => collection),
+    // Through the indexes: a filter and a sort on indexed fields read the recomputed keys.
+    openOrders: (await customer.collections.find('orders', { filter: { status: 'open' }, sort: { field: 'total', order: 'desc' } })).items,
+    ordersByCity: (await customer.collections.find('orders', { sort: { field: 'customer.city' } })).items.map((item) => item.id),
     customerList: (await customer.memories.list({ limit: 100 })).items.map(withoutTenant),
     aliceList: (await alice.memories.list({ limit: 100 })).items.map(withoutTenant),
     users: (await customer.users.list()).items.map(({ tenantId: _tenant, ...user }) => user),
@@ -158,6 +173,17 @@ export function expectSameTenant(actual: Awaited<ReturnType<typeof observeTenant
   expect(actual.knowledgeSearches).toEqual(expected.knowledgeSearches);
   expect(actual.agents).toEqual(expected.agents);
   expect(actual.agents.map((agent) => agent.knowledgeBaseIds)).toEqual([actual.knowledgeBases.map((base) => base.id)]);
+  expect(actual.collections).toEqual(expected.collections);
+  expect(actual.collections.map((collection) => [collection.name, collection.documentCount])).toEqual([
+    ['empty.notes', 0],
+    ['orders', 3],
+  ]);
+  expect(actual.openOrders).toEqual(expected.openOrders);
+  expect(actual.openOrders.map((order) => [order.id, order.version])).toEqual([
+    ['o-3', 1],
+    ['o-1', 2],
+  ]);
+  expect(actual.ordersByCity).toEqual(['o-1', 'o-2', 'o-3']);
   expect(actual.customerList).toEqual(expected.customerList);
   expect(actual.aliceList).toEqual(expected.aliceList);
   expect(actual.users).toEqual(expected.users);

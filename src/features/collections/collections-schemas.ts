@@ -38,7 +38,8 @@ export const fieldPathSchema = wellFormedText('field')
 /** The dotted path as the key list `#>` takes. */
 export const pathKeys = (path: string): string[] => path.split('.');
 
-const indexes = z
+/** The fields a collection indexes: distinct paths, at most four. */
+export const collectionIndexesSchema = z
   .array(fieldPathSchema)
   .max(indexedFieldsLimit, `at most ${indexedFieldsLimit} indexed fields`)
   .refine((paths) => new Set(paths).size === paths.length, 'names a field twice');
@@ -49,12 +50,12 @@ export const createCollectionSchema = z.strictObject({
   name: collectionNameSchema,
   description: description.optional(),
   /** Fields to index, as dotted paths: `find` filters and sorts on them use an index. */
-  indexes: indexes.optional(),
+  indexes: collectionIndexesSchema.optional(),
 });
 
 /** Input to `collections.update`: `indexes` replaces the declared set (existing documents are re-keyed). */
 export const updateCollectionSchema = z
-  .strictObject({ description: description.nullable().optional(), indexes: indexes.optional() })
+  .strictObject({ description: description.nullable().optional(), indexes: collectionIndexesSchema.optional() })
   .refine(changesSomething, 'must change at least one field');
 
 /** Input to `collections.list`. */

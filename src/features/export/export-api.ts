@@ -7,6 +7,7 @@ import { sqlState, toStrataError } from '../../db/database-errors.ts';
 import { purgeTenantRows } from '../../db/tenant-tables.ts';
 import { type CallerContext, currentIdentity } from '../../kernel/caller.ts';
 import { type Engine, inSession, maybeIndexTenant } from '../../kernel/engine.ts';
+import { documentKeys } from '../collections/index.ts';
 import { createTenantsApi } from '../tenants/index.ts';
 import {
   type ExportBodyRecord,
@@ -22,6 +23,8 @@ import { exportHeaderSchema, exportOptionsSchema, exportRecordSchema, importOpti
 import {
   findDanglingReference,
   insertImportedAgents,
+  insertImportedCollectionDocuments,
+  insertImportedCollections,
   insertImportedConversations,
   insertImportedHistory,
   insertImportedKnowledgeBases,
@@ -287,6 +290,22 @@ async function readHeader(reader: RecordReader, engine: Engine): Promise<ExportH
   return header;
 }
 
+/**
+ * A collection document must belong to a collection declared earlier in the file, and its
+ * indexed fields must fit an index key (`declared` maps each collection to its indexes).
+ */
+function checkCollectionDocument(
+  line: number,
+  record: Extract<ExportBodyRecord, { type: 'collection_document' }>,
+  declared: ReadonlyMap<string, readonly string[]>,
+): void {
+  const indexes = declared.get(record.collection);
+  if (indexes === undefined) {
+    throw lineError(line, 'collection', `refers to collection ${record.collection}, which the file does not define before this line`);
+  }
+  parseAt(line, () => documentKeys(record.document, indexes, 'document'));
+}
+
 /** A memory record's embedding must fit the kind and the store's model. */
 function checkMemory(engine: Engine, line: number, record: Extract<ExportBodyRecord, { type: 'memory' }>): void {
   if (record.kind === 'document') {
@@ -327,6 +346,7 @@ async function loadTenant(
   let batches = 0;
   let searchable: number | null = null;
   let pending: Batch | null = null;
+  const collections = new Map<string, readonly string[]>();
   const flush = async () => {
     const batch = pending;
     pending = null;
@@ -363,6 +383,8 @@ async function loadTenant(
     }
     if (record.type === 'tenant') throw lineError(line, 'type', 'a file holds one tenant record, on its second line');
     if (record.type === 'memory') checkMemory(engine, line, record);
+    if (record.type === 'collection') collections.set(record.name, record.indexes);
+    if (record.type === 'collection_document') checkCollectionDocument(line, record, collections);
     bump(counts, record.type);
     if (!importedTypes.has(record.type)) continue;
     const group = groupOf(record.type);
@@ -393,6 +415,12 @@ async function writeBatch(db: Queryable, tenantId: string, batch: Batch, now: Da
       return null;
     case 'agent':
       await insertImportedAgents(db, tenantId, records);
+      return null;
+    case 'collection':
+      await insertImportedCollections(db, tenantId, records);
+      return null;
+    case 'collection_document':
+      await insertImportedCollectionDocuments(db, tenantId, records, now);
       return null;
     case 'message':
       await insertImportedMessages(db, tenantId, records);

@@ -135,7 +135,7 @@ describeEachStore('tenant export and import over HTTP', (target) => {
     const exported = await cli([...remote, 'export', 'source', '--batch-size', '3']);
     expect(exported.code).toBe(0);
     expect(exported.stderr).toMatch(
-      /exported \d+ records \(tenant 1, usage 1, user 2, conversation 2, message 2, knowledge_base 1, agent 1, memory \d+/,
+      /exported \d+ records \(tenant 1, usage 1, user 2, conversation 2, message 2, knowledge_base 1, agent 1, collection 2, collection_document 3, memory \d+/,
     );
     const file = join(mkdtempSync(join(tmpdir(), 'strata-export-')), 'source.jsonl');
     writeFileSync(file, exported.stdout);
@@ -159,7 +159,7 @@ describeEachStore('tenant export and import with the CLI on a local store', (tar
     expect(exported).toMatchObject({ code: 0 });
     expect(exported.stdout).toMatch(/file:\s+.*source\.jsonl/);
     expect(exported.stderr).toMatch(
-      /^exported \d+ records \(tenant 1, usage 1, user 2, conversation 2, message 2, knowledge_base 1, agent 1, memory/m,
+      /^exported \d+ records \(tenant 1, usage 1, user 2, conversation 2, message 2, knowledge_base 1, agent 1, collection 2, collection_document 3, memory/m,
     );
     expect(readFileSync(file, 'utf8').trimEnd().split('\n').at(-1)).toMatch(/"type":"strata-export-end"/);
     const missing = await cli([...where, 'import', 'copy']);

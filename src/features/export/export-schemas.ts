@@ -3,6 +3,7 @@ import { invalidationSchema, memorySourceSchema, messageRoles } from '../../core
 import { limitOverridesSchema } from '../../core/plans.ts';
 import {
   daySchema,
+  documentBodySchema,
   documentType,
   inputLimits,
   isoTimestamp,
@@ -12,6 +13,7 @@ import {
   uuidText,
   wellFormedText,
 } from '../../core/schemas.ts';
+import { collectionIndexesSchema, collectionNameSchema } from '../collections/index.ts';
 
 const exportCount = z.number().int().min(0);
 
@@ -98,6 +100,26 @@ export const exportRecordSchema = z.discriminatedUnion('type', [
     knowledgeBaseIds: z.array(uuidText).max(20),
     settings: metadataSchema,
     metadata: metadataSchema,
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  }),
+  z.strictObject({
+    type: z.literal('collection'),
+    name: collectionNameSchema,
+    description: wellFormedText('description').max(2_000).nullable(),
+    indexes: collectionIndexesSchema,
+    // Informative: the import counts the documents it writes.
+    documentCount: exportCount,
+    bytes: exportCount,
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  }),
+  z.strictObject({
+    type: z.literal('collection_document'),
+    collection: collectionNameSchema,
+    id: opaqueId,
+    document: documentBodySchema,
+    version: z.number().int().min(1),
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
   }),

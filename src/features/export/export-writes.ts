@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/database.ts';
 import { isoTime } from '../../db/memory-tables.ts';
 import { addUsage } from '../../kernel/usage-counters.ts';
+import { documentKeys, keyColumns } from '../collections/index.ts';
 import type { ExportBodyRecord } from './export-records.ts';
 
 type RecordOf<T extends ExportBodyRecord['type']> = Extract<ExportBodyRecord, { type: T }>;
@@ -30,6 +31,9 @@ async function insertArrays(db: Queryable, table: string, tenantId: string, colu
 const json = (value: unknown) => JSON.stringify(value);
 // SQL NULL for an absent value (JSON.stringify(null) would store a JSON null).
 const maybeJson = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/** A text[] value in PostgreSQL's array literal form, every element quoted (paths may hold `,` `"` `{`). */
+const textArrayLiteral = (values: readonly string[]) => `{${values.map((value) => `"${value.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
 /** Inserts imported users and counts them in the tenant's usage. */
 export async function insertImportedUsers(db: Queryable, tenantId: string, users: readonly RecordOf<'user'>[]): Promise<void> {
@@ -129,6 +133,64 @@ export async function insertImportedAgents(db: Queryable, tenantId: string, rows
     ['updated_at', 'timestamptz', rows.map((row) => row.updatedAt)],
   ]);
   await db.query('UPDATE tenant_usage SET agent_count = agent_count + $2 WHERE tenant_id = $1', [tenantId, inserted]);
+}
+
+/** Inserts imported collections with their declared indexes and counts them; their documents are counted as they arrive. */
+export async function insertImportedCollections(db: Queryable, tenantId: string, rows: readonly RecordOf<'collection'>[]): Promise<void> {
+  const inserted = await insertArrays(db, 'collections', tenantId, [
+    ['name', 'text', rows.map((row) => row.name)],
+    ['description', 'text', rows.map((row) => row.description)],
+    ['indexes', 'text[]', rows.map((row) => textArrayLiteral(row.indexes))],
+    ['created_at', 'timestamptz', rows.map((row) => row.createdAt)],
+    ['updated_at', 'timestamptz', rows.map((row) => row.updatedAt)],
+  ]);
+  await db.query('UPDATE tenant_usage SET collection_count = collection_count + $2 WHERE tenant_id = $1', [tenantId, inserted]);
+}
+
+/**
+ * Inserts imported collection documents as they were (ids, versions, times), with index keys
+ * and sizes recomputed from their bodies under the collection's declared indexes (never taken
+ * from the file), and adds them to their collection's counters and the storage quota.
+ */
+export async function insertImportedCollectionDocuments(
+  db: Queryable,
+  tenantId: string,
+  rows: readonly RecordOf<'collection_document'>[],
+  now: Date,
+): Promise<void> {
+  const names = [...new Set(rows.map((row) => row.collection))];
+  const declared = await db.query<{ name: string; indexes: string[] }>(
+    'SELECT name, indexes FROM collections WHERE tenant_id = $1 AND name = ANY ($2::text[])',
+    [tenantId, names],
+  );
+  const indexes = new Map(declared.rows.map((row) => [row.name, row.indexes]));
+  const bodies = rows.map((row) => JSON.stringify(row.document));
+  const sizes = bodies.map((body) => Buffer.byteLength(body));
+  // A collection the file never declared has no indexes here; the foreign key refuses its documents.
+  const keys = rows.map((row) => documentKeys(row.document, indexes.get(row.collection) ?? [], 'document'));
+  await insertArrays(db, 'collection_documents', tenantId, [
+    ['collection', 'text', rows.map((row) => row.collection)],
+    ['document_id', 'text', rows.map((row) => row.id)],
+    ['body', 'jsonb', bodies],
+    ['bytes', 'int4', sizes],
+    ['version', 'int8', rows.map((row) => row.version)],
+    ...keyColumns.map((column, slot): ArrayColumn => [column, 'text', keys.map((key) => key[slot] ?? null)]),
+    ['created_at', 'timestamptz', rows.map((row) => row.createdAt)],
+    ['updated_at', 'timestamptz', rows.map((row) => row.updatedAt)],
+  ]);
+  const documents = new Map<string, { count: number; bytes: number }>();
+  for (const [index, row] of rows.entries()) {
+    const entry = documents.get(row.collection) ?? { count: 0, bytes: 0 };
+    documents.set(row.collection, { count: entry.count + 1, bytes: entry.bytes + (sizes[index] ?? 0) });
+  }
+  for (const [name, entry] of documents) {
+    await db.query(
+      'UPDATE collections SET document_count = document_count + $3, content_bytes = content_bytes + $4 WHERE tenant_id = $1 AND name = $2',
+      [tenantId, name, entry.count, entry.bytes],
+    );
+  }
+  const bytes = sizes.reduce((total, size) => total + size, 0);
+  await addUsage(db, { identity: { tenantId, clientId: '', role: 'platform' }, now }, { memories: 0, searchable: 0, bytes });
 }
 
 /** Inserts imported conversations as they were (ids, owners, counters, times). */

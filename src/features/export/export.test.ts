@@ -152,6 +152,23 @@ describeEachStore('tenant export and import', (target) => {
     }
   });
 
+  it('refuses a collection document of a collection the file does not declare, or with an indexed value too large to key', async () => {
+    const parsed = lines.map((line) => JSON.parse(line) as { type: string; document?: Record<string, unknown> });
+    const at = parsed.findIndex((record) => record.type === 'collection_document');
+    expect(at).toBeGreaterThan(0);
+    for (const [field, change] of [
+      ['collection', { collection: 'undeclared' }],
+      ['document', { document: { ...parsed[at]?.document, status: 'x'.repeat(2_000) } }],
+    ] as const) {
+      const damaged = lines.map((line, index) => (index === at ? JSON.stringify({ ...parsed[at], ...change }) : line));
+      await expect(strata.exports.import('bad-docs', damaged)).rejects.toMatchObject({
+        code: 'invalid_input',
+        details: { field, line: at + 1 },
+      });
+      await expect(strata.tenants.get('bad-docs')).rejects.toMatchObject({ code: 'not_found' });
+    }
+  });
+
   it('refuses to import over an existing tenant', async () => {
     await expect(strata.exports.import('other', lines)).rejects.toMatchObject({ code: 'conflict' });
     expect((await strata.as({ tenantId: 'other' }).memories.list()).items.length).toBe(1);
