@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.ts';
 import type {
   Agent,
+  Collection,
+  CollectionDocument,
   ContextResult,
   CreateMemoryResult,
   KnowledgeBase,
@@ -196,6 +198,64 @@ describe.sequential('strata command line', () => {
     expect((await cli([...admin, 'agents', 'delete', 'oncall'])).stdout).toBe('deleted agent oncall\n');
     expect((await cli([...admin, 'kb', 'delete', base.id])).stdout).toBe(`deleted knowledge base ${base.id}: 1 documents, 1 chunks\n`);
     expectOneLineError(await cli([...admin, 'kb', 'search', 'x']), 2, /name the knowledge bases with --kb/);
+  });
+
+  it('manages document collections: insert (one, many, from stdin), find with a filter and an indexed sort, patch, remove', async () => {
+    const admin = ['--tenant', 'acme', '--role', 'admin'];
+    const created = await cliJson<Collection>([...admin, 'collections', 'create', 'orders', '--index', 'status,total']);
+    expect(created).toMatchObject({ name: 'orders', indexes: ['status', 'total'], documentCount: 0 });
+    const one = await cliJson<CollectionDocument>([
+      ...admin,
+      'collections',
+      'insert',
+      'orders',
+      '{"status":"open","total":30}',
+      '--id',
+      'o-1',
+    ]);
+    expect(one).toMatchObject({ id: 'o-1', version: 1, document: { status: 'open', total: 30 } });
+    const many = await cli([...admin, 'collections', 'insert', 'orders', '-'], {
+      stdin: JSON.stringify([
+        { id: 'o-2', document: { status: 'open', total: 99 } },
+        { id: 'o-3', document: { status: 'shipped', total: 5 } },
+      ]),
+    });
+    expect(many).toMatchObject({ code: 0, stdout: 'inserted 2 documents: o-2, o-3\n' });
+    const found = await cliJson<Page<CollectionDocument>>([
+      ...admin,
+      'collections',
+      'find',
+      'orders',
+      '--filter',
+      '{"status":"open"}',
+      '--sort',
+      'total',
+      '--desc',
+    ]);
+    expect(found.items.map((document) => document.id)).toEqual(['o-2', 'o-1']);
+    const patched = await cliJson<CollectionDocument>([
+      ...admin,
+      'collections',
+      'patch',
+      'orders',
+      'o-1',
+      '{"total":31}',
+      '--if-version',
+      '1',
+    ]);
+    expect(patched).toMatchObject({ version: 2, document: { status: 'open', total: 31 } });
+    expectOneLineError(
+      await cli([...admin, 'collections', 'replace', 'orders', 'o-1', '{"status":"x"}', '--if-version', '1']),
+      1,
+      /conflict/,
+    );
+    const table = await cli([...admin, 'collections', 'list']);
+    expect(table.stdout).toMatch(/^orders\s+3\s+\d+\s+status, total$/m);
+    expect((await cli([...admin, 'collections', 'remove', 'orders', 'o-3'])).stdout).toBe('deleted document o-3\n');
+    expectOneLineError(await cli([...admin, 'collections', 'insert', 'orders', '{"status":']), 2, /<json>: not valid JSON/);
+    expectOneLineError(await cli([...admin, 'collections', 'find', 'orders', '--desc']), 2, /--desc needs --sort/);
+    expectOneLineError(await cli(['--tenant', 'acme', '--role', 'reader', 'collections', 'insert', 'orders', '{}']), 1, /forbidden/);
+    expect((await cli([...admin, 'collections', 'delete', 'orders'])).stdout).toBe('deleted collection orders: 2 documents\n');
   });
 
   it('updates a memory, keeps its history and deletes it', async () => {

@@ -2,6 +2,7 @@ import { agentsCommands } from './agents-command.ts';
 import { UsageError } from './args.ts';
 import { auditCommands } from './audit-command.ts';
 import { callCommands } from './call-command.ts';
+import { collectionsCommands } from './collections-command.ts';
 import type { CommandDefinition } from './command.ts';
 import { conversationsCommands } from './conversations-command.ts';
 import { exportCommands } from './export-command.ts';
@@ -29,6 +30,7 @@ export const commands: readonly CommandDefinition[] = [
   ...conversationsCommands,
   ...knowledgeBasesCommands,
   ...agentsCommands,
+  ...collectionsCommands,
   ...maintenanceCommands,
   ...exportCommands,
   ...usageCommands,
