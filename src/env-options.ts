@@ -1,5 +1,5 @@
 import { StrataError } from './core/errors.ts';
-import { isOpaqueId } from './core/ids.ts';
+import { isOpaqueId, opaqueIdRule } from './core/ids.ts';
 import { resolveDeploymentModels } from './kernel/deployment-models.ts';
 import { priceTableFromEnvironment } from './kernel/prices.ts';
 import { parseMasterKey } from './kernel/secret-box.ts';
@@ -26,7 +26,7 @@ export function optionsFromEnvironment(environment: NodeJS.ProcessEnv = process.
   };
   const id = (name: string) => {
     const value = text(name);
-    if (value !== undefined && !isOpaqueId(value)) throw misconfigured(name, 'must be 1-255 characters of letters, digits and . _ : | -');
+    if (value !== undefined && !isOpaqueId(value)) throw misconfigured(name, opaqueIdRule);
     return value;
   };
   const dataDir = text('STRATA_DATA_DIR');

@@ -1,18 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { invalidInput } from './errors.ts';
 
-/** Letters, digits and `._:|-`, 1–255 characters: tenant, client, user, agent and conversation ids. */
-export const opaqueIdPattern = /^[A-Za-z0-9._:|-]{1,255}$/;
+/**
+ * Letters, digits and `._:|-`, 1–255 characters: tenant, client, user, agent and conversation ids.
+ * Not `.` or `..`: every URL parser resolves those as path segments, so such an id could never be
+ * named in a route (`/v1/agents/..` is `/v1/`).
+ */
+export const opaqueIdPattern = /^(?!\.\.?$)[A-Za-z0-9._:|-]{1,255}$/;
+
+/** What {@link opaqueIdPattern} asks for, as an error message. */
+export const opaqueIdRule = 'must be 1-255 characters of letters, digits and . _ : | -, and not . or ..';
 
 /**
  * Checks an opaque id (tenant, client, user, agent, conversation) and returns it unchanged.
- * Anything outside `[A-Za-z0-9._:|-]{1,255}` (whitespace, `*`, `%`, `/`, quotes, Unicode)
- * is `invalid_input` naming `field`, so ids can never act as patterns or need escaping.
+ * Anything outside `[A-Za-z0-9._:|-]{1,255}` (whitespace, `*`, `%`, `/`, quotes, Unicode), and
+ * `.` or `..`, is `invalid_input` naming `field`, so ids can never act as patterns, need escaping
+ * or be resolved away in a URL.
  */
 export function parseOpaqueId(field: string, value: unknown): string {
   if (typeof value !== 'string') throw invalidInput(field, 'must be a string');
   if (!opaqueIdPattern.test(value)) {
-    throw invalidInput(field, 'must be 1-255 characters of letters, digits and . _ : | -');
+    throw invalidInput(field, opaqueIdRule);
   }
   return value;
 }

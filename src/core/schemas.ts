@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invalidInput, StrataError } from './errors.ts';
 import { isPlainObject, type MetadataFilter, parseMetadataFilter } from './filter.ts';
-import { opaqueIdPattern } from './ids.ts';
+import { opaqueIdPattern, opaqueIdRule } from './ids.ts';
 import { roles } from './scope.ts';
 import type { Json } from './types.ts';
 
@@ -45,8 +45,8 @@ export const wellFormedText = (field: string) =>
     .refine((text) => !text.includes('\u0000'), `${field} must not contain NUL characters`)
     .refine((text) => text.isWellFormed(), `${field} must be well-formed Unicode (no lone surrogates)`);
 
-/** An opaque id: letters, digits and `._:|-`, 1–255 characters. */
-export const opaqueId = z.string().regex(opaqueIdPattern, 'must be 1-255 characters of letters, digits and . _ : | -');
+/** An opaque id: letters, digits and `._:|-`, 1–255 characters, not `.` or `..`. */
+export const opaqueId = z.string().regex(opaqueIdPattern, opaqueIdRule);
 
 /** PostgreSQL has no year 0 (1 BC is year 1 BC): refuse it here, not as a database error. */
 export const notYearZero = (text: string) => !text.startsWith('0000');

@@ -198,14 +198,15 @@ describeEachStore('tenant isolation under attack', (target) => {
   it('refuses ids outside [A-Za-z0-9._:|-] (Cyrillic look-alikes, %, *, spaces, slashes) as invalid_input naming the field', async () => {
     const operator = (request: HttpRequest) => send(server.url, { ...request, key: server.adminKey });
     // '\u0430cme' starts with Cyrillic a (U+0430), 'j\u043ehn' has Cyrillic o (U+043E): both render exactly like the Latin ids.
-    const lookAlikes = ['\u0430cme', 'acm\u0435', 'acme%', 'acm%', 'acme*', 'acme ', 'acme/x', "acme'", 'acme\\', ''];
+    // '.' and '..' are refused too: a URL resolves them away, so `/v1/tenants/..` could never name the tenant.
+    const lookAlikes = ['\u0430cme', 'acm\u0435', 'acme%', 'acm%', 'acme*', 'acme ', 'acme/x', "acme'", 'acme\\', '', '.', '..'];
     for (const id of lookAlikes) {
       const tenant = await operator({ method: 'POST', path: '/v1/tenants', json: { id, clientId } });
       expect(expectProblem(tenant, 400, 'invalid_input').details, JSON.stringify(id)).toMatchObject({ field: 'id' });
       const key = await operator({ method: 'POST', path: '/v1/keys', json: { tenantId: id, role: 'member' } });
       expect(expectProblem(key, 400, 'invalid_input').details, JSON.stringify(id)).toMatchObject({ field: 'tenantId' });
     }
-    for (const id of ['j\u043ehn', 'john%', 'jo_%', 'john*']) {
+    for (const id of ['j\u043ehn', 'john%', 'jo_%', 'john*', '.', '..']) {
       const user = await operator({ method: 'POST', path: '/v1/users', headers: { 'strata-tenant': 'acme' }, json: { id } });
       expect(expectProblem(user, 400, 'invalid_input').details, JSON.stringify(id)).toMatchObject({ field: 'id' });
       const key = await operator({ method: 'POST', path: '/v1/keys', json: { tenantId: 'acme', userId: id } });

@@ -21,8 +21,14 @@ export const documentBatchLimit = 100;
 /** How many knowledge bases one search may read. */
 export const searchedKnowledgeBasesLimit = 20;
 
-/** A document's own id: 1-255 printable ASCII characters without spaces (paths such as `guides/setup.md` welcome). */
-export const documentIdSchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters, no spaces');
+/**
+ * A document's own id: 1-255 printable ASCII characters without spaces (paths such as
+ * `guides/setup.md` welcome), but not `.` or `..`: a URL resolves those as path segments, so the
+ * document could never be read or deleted by its route.
+ */
+export const documentIdSchema = z
+  .string()
+  .regex(/^(?!\.\.?$)[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters, no spaces, and not . or ..');
 
 /** The ids of knowledge bases to read. */
 export const knowledgeBaseIdsSchema = z.array(uuidText).min(1).max(searchedKnowledgeBasesLimit);
