@@ -96,15 +96,19 @@ export function integerOption(options: OptionValues, name: string): number | und
 export function jsonObjectOption<T extends object>(options: OptionValues, name: string): T | undefined {
   const value = stringOption(options, name);
   if (value === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch (error) {
-    throw new UsageError(`--${name}: not valid JSON (${oneLine(error instanceof Error ? error.message : String(error))})`);
-  }
+  const parsed = parseJsonText(value, `--${name}`);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`--${name}: must be a JSON object`);
   // Only the outer shape is checked here: the library validates the rest and names the offending key.
   return parsed as T;
+}
+
+/** JSON text given on the command line; bad JSON is a usage error naming `label` (an option or argument). */
+export function parseJsonText(text: string, label: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${label}: not valid JSON (${oneLine(error instanceof Error ? error.message : String(error))})`);
+  }
 }
 
 /** A comma-separated list option (`--scopes user,customer`). */

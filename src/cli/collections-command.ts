@@ -1,5 +1,5 @@
 import type { Collection, CollectionDocument, FindDocumentsQuery, Json, NewCollectionDocument } from '../index.ts';
-import { compact, integerOption, jsonObjectOption, listOption, nonEmptyPatch, oneLine, stringOption, UsageError } from './args.ts';
+import { compact, integerOption, jsonObjectOption, listOption, nonEmptyPatch, parseJsonText, stringOption, UsageError } from './args.ts';
 import { type CommandDefinition, pageQuery, showCommand } from './command.ts';
 import { pageOptions } from './common-options.ts';
 import { type CliIo, textArgument } from './io.ts';
@@ -17,12 +17,7 @@ const ifVersion = {
 
 /** A JSON argument (`-` reads it from stdin); bad JSON is a usage error naming the argument. */
 async function jsonArgument(value: string, argument: string, io: CliIo): Promise<unknown> {
-  const text = await textArgument(value, io);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`<${argument}>: not valid JSON (${oneLine(error instanceof Error ? error.message : String(error))})`);
-  }
+  return parseJsonText(await textArgument(value, io), `<${argument}>`);
 }
 
 /** A document body argument: a JSON object. */

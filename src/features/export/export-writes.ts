@@ -32,6 +32,9 @@ const json = (value: unknown) => JSON.stringify(value);
 // SQL NULL for an absent value (JSON.stringify(null) would store a JSON null).
 const maybeJson = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
+/** The write context of an import's counters: the platform, without limits (the tenant fitted them where it came from). */
+const importContext = (tenantId: string, now: Date) => ({ identity: { tenantId, clientId: '', role: 'platform' as const }, now });
+
 /** A text[] value in PostgreSQL's array literal form, every element quoted (paths may hold `,` `"` `{`). */
 const textArrayLiteral = (values: readonly string[]) => `{${values.map((value) => `"${value.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
@@ -85,16 +88,12 @@ export async function insertImportedMemories(
   ]);
   const top = memories.filter((memory) => memory.kind !== 'chunk');
   // No limits: the operator recreates a tenant that fitted them; the counters are what matters.
-  return addUsage(
-    db,
-    { identity: { tenantId, clientId: '', role: 'platform' }, now },
-    {
-      // A knowledge base's documents hold storage but are not memories (as when they are added).
-      memories: top.filter((memory) => (memory.knowledgeBaseId ?? null) === null).length,
-      searchable: memories.filter((memory) => memory.kind !== 'document').length,
-      bytes: top.reduce((total, memory) => total + Buffer.byteLength(memory.content), 0),
-    },
-  );
+  return addUsage(db, importContext(tenantId, now), {
+    // A knowledge base's documents hold storage but are not memories (as when they are added).
+    memories: top.filter((memory) => (memory.knowledgeBaseId ?? null) === null).length,
+    searchable: memories.filter((memory) => memory.kind !== 'document').length,
+    bytes: top.reduce((total, memory) => total + Buffer.byteLength(memory.content), 0),
+  });
 }
 
 /** Inserts imported knowledge bases as they were (ids, names, counters, times) and counts them. */
@@ -190,7 +189,7 @@ export async function insertImportedCollectionDocuments(
     );
   }
   const bytes = sizes.reduce((total, size) => total + size, 0);
-  await addUsage(db, { identity: { tenantId, clientId: '', role: 'platform' }, now }, { memories: 0, searchable: 0, bytes });
+  await addUsage(db, importContext(tenantId, now), { memories: 0, searchable: 0, bytes });
 }
 
 /** Inserts imported conversations as they were (ids, owners, counters, times). */
